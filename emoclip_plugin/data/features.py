@@ -1,0 +1,269 @@
+"""Vectorised EEG features: TorchEEG-identical band DE, and EmotionCLIP's DE + PSD frame grids.
+
+Everything here works on whole arrays (windows x channels x samples); band-pass filters are designed once per
+feature object, never per window or channel. Shapes use ``n_chans`` (62 for SEED), ``n_times`` (samples) and
+sampling rates in Hz.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Mapping
+
+import numpy as np
+from scipy import signal
+
+from .channels import SEED_CHANNEL_LOCATION_DICT, grid_index
+
+#: SEED's usual five bands (Hz), as used with TorchEEG's ``BandDifferentialEntropy`` for DGCNN / CCNN.
+SEED_DE_BANDS: dict[str, tuple[float, float]] = {
+    "delta": (1.0, 4.0),
+    "theta": (4.0, 8.0),
+    "alpha": (8.0, 14.0),
+    "beta": (14.0, 31.0),
+    "gamma": (31.0, 49.0),
+}
+#: EmotionCLIP's six bands (Hz) (paper-spec [L]/[E]: delta, theta, alpha, beta, gamma1, gamma2).
+EMOTIONCLIP_BANDS: dict[str, tuple[float, float]] = {
+    "delta": (1.0, 4.0),
+    "theta": (4.0, 8.0),
+    "alpha": (8.0, 14.0),
+    "beta": (14.0, 31.0),
+    "gamma1": (31.0, 51.0),
+    "gamma2": (51.0, 75.0),
+}
+
+
+def to_grid(values: np.ndarray, location_dict: Mapping = SEED_CHANNEL_LOCATION_DICT) -> np.ndarray:
+    """Place per-electrode values on the electrode grid.
+
+    Parameters
+    ----------
+    values : ndarray, shape ``[..., n_chans]``
+    location_dict : channel name -> ``[row, col]`` (TorchEEG's layout dicts)
+
+    Returns
+    -------
+    ndarray, shape ``[..., height, width]`` (``[..., 9, 9]`` for SEED); cells without an electrode are 0.
+    """
+    rows, cols, (height, width) = grid_index(location_dict)
+    if values.shape[-1] != len(rows):
+        raise ValueError(f"expected {len(rows)} electrodes in the last axis, got shape {values.shape}")
+    out = np.zeros(values.shape[:-1] + (height, width), dtype=values.dtype)
+    out[..., rows, cols] = values
+    return out
+
+
+def _check_bands(bands: Mapping[str, tuple[float, float]], sfreq: float) -> None:
+    if not bands:
+        raise ValueError("bands must name at least one (low, high) band in Hz")
+    nyquist = sfreq / 2.0
+    for name, (low, high) in bands.items():
+        if not 0 < low < high < nyquist:
+            raise ValueError(f"band {name!r} = ({low}, {high}) Hz must satisfy 0 < low < high < {nyquist} (Nyquist)")
+
+
+class BandDE:
+    """Differential entropy per band, numerically identical to TorchEEG's ``BandDifferentialEntropy``.
+
+    Same definition as TorchEEG 1.1.3: a Butterworth band-pass of ``order`` in (b, a) form, applied with
+    ``scipy.signal.lfilter`` from zero initial state to each window, then ``DE = 0.5 * log2(2*pi*e * var)``.
+    Unlike TorchEEG, the filters are designed once and applied to all windows, channels and bands at once.
+
+    Parameters
+    ----------
+    sfreq : float
+        Sampling rate in Hz (SEED: 200).
+    bands : dict
+        Band name -> (low, high) in Hz. Default: SEED's five bands (delta 1-4 ... gamma 31-49 Hz).
+    order : int
+        Butterworth order (TorchEEG's default 5).
+    """
+
+    def __init__(self, sfreq: float = 200.0, bands: Mapping[str, tuple[float, float]] = SEED_DE_BANDS, order: int = 5):
+        _check_bands(bands, sfreq)
+        self.sfreq = float(sfreq)
+        self.bands = dict(bands)
+        self.order = int(order)
+        nyq = 0.5 * self.sfreq
+        self._ba = [signal.butter(self.order, [lo / nyq, hi / nyq], btype="band") for lo, hi in self.bands.values()]
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        """``windows [..., n_chans, n_times]`` -> DE ``[..., n_chans, n_bands]`` (float32)."""
+        windows = np.asarray(windows, dtype=np.float64)
+        out = np.empty(windows.shape[:-1] + (len(self._ba),), dtype=np.float64)
+        for k, (b, a) in enumerate(self._ba):
+            filtered = signal.lfilter(b, a, windows, axis=-1)
+            out[..., k] = 0.5 * np.log2(2 * np.pi * np.e * np.var(filtered, axis=-1))
+        return out.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class FrameFeatureConfig:
+    """Parameters of the EmotionCLIP input representation (defaults: the paper's values, paper-spec [E]).
+
+    Attributes
+    ----------
+    sfreq : sampling rate in Hz (200).
+    window_seconds : length of one sample window in s (2.0, non-overlapping).
+    frame_seconds : length of one frame in s (0.5 -> 4 frames per window).
+    bands : band name -> (low, high) Hz (EMOTIONCLIP_BANDS, six bands).
+    baseline_seconds : the first seconds of each trial, used as baseline (their mean feature is subtracted per band
+        and channel) and then dropped (5.0). 0 disables the baseline.
+    prefilter : (low, high) Hz band-pass applied to the whole trial first (0.5-75 Hz); ``None`` to skip.
+    filter_order : order of the zero-phase Butterworth (second-order sections) filters (4).
+    psd_nperseg : Welch segment length in samples inside a frame (``None`` = the whole frame, 2 Hz resolution).
+    zscore : z-score each 62-vector (per window, frame and feature) across electrodes (True).
+    """
+
+    sfreq: float = 200.0
+    window_seconds: float = 2.0
+    frame_seconds: float = 0.5
+    bands: tuple = tuple(EMOTIONCLIP_BANDS.items())
+    baseline_seconds: float = 5.0
+    prefilter: tuple | None = (0.5, 75.0)
+    filter_order: int = 4
+    psd_nperseg: int | None = None
+    zscore: bool = True
+
+    def __post_init__(self):
+        if isinstance(self.bands, Mapping):
+            object.__setattr__(self, "bands", tuple((k, tuple(v)) for k, v in self.bands.items()))
+        for name in ("sfreq", "window_seconds", "frame_seconds"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        if not (math.isfinite(self.baseline_seconds) and self.baseline_seconds >= 0):
+            raise ValueError(f"baseline_seconds must be >= 0, got {self.baseline_seconds!r}")
+        for name in ("window", "frame", "baseline"):
+            seconds = getattr(self, f"{name}_seconds")
+            if abs(seconds * self.sfreq - round(seconds * self.sfreq)) > 1e-6:
+                raise ValueError(f"{name}_seconds={seconds} is not a whole number of samples at {self.sfreq} Hz")
+        if self.window_samples % self.frame_samples:
+            raise ValueError(
+                f"window_seconds={self.window_seconds} must be a whole number of frames of {self.frame_seconds} s")
+        if self.baseline_samples % self.frame_samples:
+            raise ValueError(
+                f"baseline_seconds={self.baseline_seconds} must be a whole number of frames of {self.frame_seconds} s")
+        _check_bands(dict(self.bands), self.sfreq)
+        if self.prefilter is not None:
+            _check_bands({"prefilter": tuple(self.prefilter)}, self.sfreq)
+        if self.filter_order < 1:
+            raise ValueError(f"filter_order must be >= 1, got {self.filter_order}")
+        if self.psd_nperseg is not None and not 2 <= self.psd_nperseg <= self.frame_samples:
+            raise ValueError(f"psd_nperseg must be between 2 and the frame length {self.frame_samples}")
+
+    @property
+    def window_samples(self) -> int:
+        return int(round(self.window_seconds * self.sfreq))
+
+    @property
+    def frame_samples(self) -> int:
+        return int(round(self.frame_seconds * self.sfreq))
+
+    @property
+    def baseline_samples(self) -> int:
+        return int(round(self.baseline_seconds * self.sfreq))
+
+    @property
+    def n_frames(self) -> int:
+        """Frames per window (4 by default)."""
+        return self.window_samples // self.frame_samples
+
+    @property
+    def n_features(self) -> int:
+        """DE and PSD per band (12 by default), ordered ``[DE x bands | PSD x bands]``."""
+        return 2 * len(self.bands)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FrameFeatures:
+    """EmotionCLIP frame features of whole trials: ``[n_windows, n_frames, 2*n_bands, n_chans]`` or 9x9 grids.
+
+    The computation per trial ``[n_chans, n_times]``:
+
+    1. optional zero-phase band-pass of the whole trial (``prefilter``);
+    2. per band, a zero-phase Butterworth band-pass of the whole trial, then per frame ``DE = 0.5 * ln(2*pi*e*var)``;
+    3. per frame, a Welch PSD and its sum over each band's frequency bins;
+    4. the mean of the baseline frames (first ``baseline_seconds``) is subtracted per band, feature and channel, and
+       those frames are dropped; the rest is cut into non-overlapping windows (a trailing partial window is dropped);
+    5. each electrode vector is z-scored across electrodes (per window, frame and feature).
+    """
+
+    config: FrameFeatureConfig = field(default_factory=FrameFeatureConfig)
+
+    def __post_init__(self):
+        cfg = self.config
+        self._band_sos = [signal.butter(cfg.filter_order, [lo, hi], btype="band", fs=cfg.sfreq, output="sos")
+                          for _, (lo, hi) in cfg.bands]
+        self._pre_sos = (None if cfg.prefilter is None else
+                         signal.butter(cfg.filter_order, list(cfg.prefilter), btype="band", fs=cfg.sfreq, output="sos"))
+        nperseg = cfg.psd_nperseg or cfg.frame_samples
+        freqs = np.fft.rfftfreq(nperseg, d=1.0 / cfg.sfreq)
+        self._nperseg = nperseg
+        # Bin k belongs to a band when low <= f < high (the last band also takes f == high).
+        masks = []
+        for i, (name, (lo, hi)) in enumerate(cfg.bands):
+            upper = freqs <= hi if i == len(cfg.bands) - 1 else freqs < hi
+            mask = (freqs >= lo) & upper
+            if not mask.any():
+                raise ValueError(f"band {name!r} ({lo}-{hi} Hz) contains no PSD bin at {cfg.sfreq / nperseg:g} Hz "
+                                 f"resolution; increase psd_nperseg or frame_seconds")
+            masks.append(mask)
+        self._psd_masks = np.stack(masks).astype(np.float64)  # [bands, freqs]
+
+    def n_windows(self, n_times: int) -> int:
+        """Number of whole windows a trial of ``n_times`` samples yields (after the baseline)."""
+        cfg = self.config
+        return max(0, (n_times - cfg.baseline_samples) // cfg.window_samples)
+
+    def min_samples(self) -> int:
+        """The shortest trial (samples) that yields one window."""
+        return self.config.baseline_samples + self.config.window_samples
+
+    def trial(self, eeg: np.ndarray) -> np.ndarray:
+        """One trial ``[n_chans, n_times]`` -> features ``[n_windows, n_frames, 2*n_bands, n_chans]`` (float32)."""
+        cfg = self.config
+        eeg = np.asarray(eeg, dtype=np.float64)
+        if eeg.ndim != 2:
+            raise ValueError(f"expected a trial of shape [n_chans, n_times], got {eeg.shape}")
+        n_windows = self.n_windows(eeg.shape[1])
+        if n_windows == 0:
+            raise ValueError(f"trial of {eeg.shape[1]} samples is shorter than baseline + one window "
+                             f"({self.min_samples()} samples = {cfg.baseline_seconds} s + {cfg.window_seconds} s)")
+        n_chans = eeg.shape[0]
+        fs = cfg.frame_samples
+        used = cfg.baseline_samples + n_windows * cfg.window_samples
+        if self._pre_sos is not None:
+            eeg = signal.sosfiltfilt(self._pre_sos, eeg, axis=-1)
+        n_total_frames = used // fs
+        feats = np.empty((n_total_frames, cfg.n_features, n_chans), dtype=np.float64)
+        n_bands = len(cfg.bands)
+        for k, sos in enumerate(self._band_sos):
+            band = signal.sosfiltfilt(sos, eeg, axis=-1)[:, :used]
+            var = band.reshape(n_chans, n_total_frames, fs).var(axis=-1)  # [chans, frames]
+            feats[:, k, :] = 0.5 * np.log(2 * np.pi * np.e * np.maximum(var, 1e-20)).T
+        frames = eeg[:, :used].reshape(n_chans, n_total_frames, fs)
+        _, psd = signal.welch(frames, fs=cfg.sfreq, nperseg=self._nperseg, axis=-1)  # [chans, frames, freqs]
+        feats[:, n_bands:, :] = np.einsum("cfq,bq->fbc", psd, self._psd_masks)
+        n_base = cfg.baseline_samples // fs
+        if n_base:
+            feats = feats[n_base:] - feats[:n_base].mean(axis=0, keepdims=True)
+        feats = feats.reshape(n_windows, cfg.n_frames, cfg.n_features, n_chans)
+        if cfg.zscore:
+            mean = feats.mean(axis=-1, keepdims=True)
+            std = feats.std(axis=-1, keepdims=True)
+            feats = (feats - mean) / np.maximum(std, 1e-8)
+        return feats.astype(np.float32)
+
+    def trial_grids(self, eeg: np.ndarray, location_dict: Mapping = SEED_CHANNEL_LOCATION_DICT) -> np.ndarray:
+        """One trial -> grids ``[n_windows, n_frames, 2*n_bands, 9, 9]`` (float32)."""
+        return to_grid(self.trial(eeg), location_dict)
+
+
+def grid_shape(location_dict: Mapping = SEED_CHANNEL_LOCATION_DICT) -> tuple[int, int]:
+    """Height and width of the electrode grid (``(9, 9)`` for SEED)."""
+    return grid_index(location_dict)[2]

@@ -1,0 +1,199 @@
+"""Find and check SEED-format folders before TorchEEG reads them.
+
+TorchEEG's loaders crash with unhelpful errors (or silently mis-read) on stray files, missing label files, wrong
+shapes and truncated files. :func:`scan_folder` checks the layout and every MAT file's header (``scipy.io.whosmat``,
+no data is read), warns about and skips stray files, and raises one :class:`DataFolderError` naming the file and the
+problem otherwise. Checks that need the samples (NaN / inf) run while TorchEEG reads them (see ``seed.py``).
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import io as sio
+
+#: dataset family -> what it is
+FAMILIES = {
+    "seed": "SEED raw EEG (Preprocessed_EEG/)",
+    "seed-iv": "SEED-IV raw EEG (eeg_raw_data/{1,2,3}/)",
+    "seed-features": "SEED extracted features (ExtractedFeatures/)",
+    "seed-iv-features": "SEED-IV extracted features (eeg_feature_smooth/{1,2,3}/)",
+}
+SESSION_FOLDERS = ("1", "2", "3")
+FILE_PATTERN = re.compile(r"^(\d+)_(\d{8})\.mat$")
+_KNOWN_EXTRA = {"label.mat", "readme.txt"}
+_RAW_VAR = re.compile(r"^.*_eeg(\d+)$")
+_FEATURE_VAR = re.compile(r"^de_movingAve(\d+)$")
+
+
+class DataFolderError(ValueError):
+    """A SEED-format folder or file is not what the loaders expect; the message names the file and the problem."""
+
+
+class StrayFileWarning(UserWarning):
+    """A file in a SEED-format folder that is not part of the layout; it is skipped."""
+
+
+@dataclass
+class FolderScan:
+    """What :func:`scan_folder` found.
+
+    ``records`` are what TorchEEG's ``set_records`` would return for a clean folder (file names for SEED, paths for
+    SEED-IV, ``(file name, session index)`` for SEED features); ``skipped`` are the stray files.
+    """
+
+    root: Path
+    family: str
+    files: list[Path]
+    records: list
+    skipped: list[Path] = field(default_factory=list)
+    n_samples: dict[str, int] = field(default_factory=dict)
+
+
+def _check_mat_header(path: Path, family: str, n_chans: int, min_samples: int) -> int:
+    """Check a data file's variables; return the shortest trial length (samples or windows)."""
+    try:
+        variables = sio.whosmat(path)
+    except Exception as exc:  # scipy raises several types for corrupt headers
+        raise DataFolderError(f"{path}: cannot be read as a MAT file ({type(exc).__name__}: {exc}); "
+                              f"it may be truncated or corrupt") from exc
+    raw = family in ("seed", "seed-iv")
+    pattern = _RAW_VAR if raw else _FEATURE_VAR
+    trials = [(name, shape) for name, shape, _ in variables if pattern.match(name)]
+    if not trials:
+        expected = "'<initials>_eeg<k>'" if raw else "'de_movingAve<k>'"
+        raise DataFolderError(f"{path}: no trial variables named {expected} (found {[v[0] for v in variables]})")
+    shortest = None
+    for name, shape in trials:
+        if raw:
+            if len(shape) != 2 or shape[0] != n_chans:
+                raise DataFolderError(f"{path}: trial {name!r} has shape {shape}; expected ({n_chans}, n_times) "
+                                      f"with {n_chans} channels")
+            length = shape[1]
+            if length < min_samples:
+                raise DataFolderError(f"{path}: trial {name!r} has {length} samples, shorter than one window "
+                                      f"({min_samples} samples)")
+        else:
+            if len(shape) != 3 or shape[0] != n_chans:
+                raise DataFolderError(f"{path}: feature {name!r} has shape {shape}; expected ({n_chans}, n_windows, "
+                                      f"n_bands)")
+            length = shape[1]
+        shortest = length if shortest is None else min(shortest, length)
+    return int(shortest)
+
+
+def _check_label_file(path: Path, n_trials_needed: int) -> None:
+    if not path.is_file():
+        raise DataFolderError(f"{path}: missing; SEED folders need label.mat (variable 'label', shape (1, 15), "
+                              f"values -1/0/1)")
+    try:
+        labels = sio.loadmat(path)["label"]
+    except KeyError:
+        raise DataFolderError(f"{path}: has no variable 'label'") from None
+    except Exception as exc:
+        raise DataFolderError(f"{path}: cannot be read as a MAT file ({type(exc).__name__}: {exc})") from exc
+    labels = np.asarray(labels).ravel()
+    if labels.size < n_trials_needed or not set(np.unique(labels)).issubset({-1, 0, 1}):
+        raise DataFolderError(f"{path}: 'label' must hold at least {n_trials_needed} values in {{-1, 0, 1}}, "
+                              f"got {labels.tolist()}")
+
+
+def _trial_count(path: Path, family: str) -> int:
+    pattern = _RAW_VAR if family in ("seed", "seed-iv") else _FEATURE_VAR
+    ids = [int(m.group(1)) for name, _, _ in sio.whosmat(path) if (m := pattern.match(name))]
+    return max(ids)
+
+
+def _list_data_files(folder: Path, skipped: list[Path]) -> list[Path]:
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name in _KNOWN_EXTRA:
+            continue
+        if path.is_file() and FILE_PATTERN.match(path.name):
+            found.append(path)
+        else:
+            skipped.append(path)
+            warnings.warn(f"{path}: skipped; not a '<subject>_<yyyymmdd>.mat' data file", StrayFileWarning,
+                          stacklevel=3)
+    return found
+
+
+def detect_family(root: str | Path) -> str:
+    """Guess the dataset family of a folder from its layout (session folders; raw or feature variables)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: folder not found")
+    has_sessions = all((root / s).is_dir() for s in SESSION_FOLDERS)
+    folder = root / "1" if has_sessions else root
+    mats = sorted(p for p in folder.iterdir() if p.is_file() and FILE_PATTERN.match(p.name))
+    if not mats:
+        raise DataFolderError(f"{folder}: no '<subject>_<yyyymmdd>.mat' files; cannot tell which dataset this is")
+    try:
+        names = [name for name, _, _ in sio.whosmat(mats[0])]
+    except Exception as exc:
+        raise DataFolderError(f"{mats[0]}: cannot be read as a MAT file ({exc})") from exc
+    features = any(_FEATURE_VAR.match(n) for n in names)
+    if has_sessions:
+        return "seed-iv-features" if features else "seed-iv"
+    return "seed-features" if features else "seed"
+
+
+def scan_folder(root: str | Path, family: str, n_chans: int = 62, min_samples: int = 1) -> FolderScan:
+    """Check a SEED-format folder and list its data files.
+
+    Parameters
+    ----------
+    root : the folder (``Preprocessed_EEG/``, ``eeg_raw_data/``, ``ExtractedFeatures/`` or ``eeg_feature_smooth/``).
+    family : one of :data:`FAMILIES`.
+    n_chans : expected number of channels (62).
+    min_samples : for raw folders, the shortest allowed trial in samples (one window, plus any baseline).
+
+    Raises
+    ------
+    FileNotFoundError : ``root`` (or a SEED-IV session folder) does not exist.
+    DataFolderError : no data files, missing / bad ``label.mat``, a file that cannot be read, a trial of the wrong shape
+        or too short.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
+    root = Path(root)
+    if not root.exists():
+        raise FileNotFoundError(f"{root}: folder not found (expected {FAMILIES[family]})")
+    if not root.is_dir():
+        raise DataFolderError(f"{root}: is a file; expected a folder ({FAMILIES[family]})")
+    skipped: list[Path] = []
+    per_session = family in ("seed-iv", "seed-iv-features")
+    if per_session:
+        files = []
+        for session in SESSION_FOLDERS:
+            folder = root / session
+            if not folder.is_dir():
+                raise DataFolderError(f"{folder}: missing session folder; {FAMILIES[family]} needs folders 1, 2 and 3")
+            files.extend(_list_data_files(folder, skipped))
+        for path in sorted(root.iterdir()):
+            if path.name not in SESSION_FOLDERS and path.name not in _KNOWN_EXTRA:
+                skipped.append(path)
+                warnings.warn(f"{path}: skipped; not a session folder 1/2/3", StrayFileWarning, stacklevel=2)
+    else:
+        files = _list_data_files(root, skipped)
+    if not files:
+        raise DataFolderError(f"{root}: no '<subject>_<yyyymmdd>.mat' data files found ({FAMILIES[family]})")
+    n_samples = {str(p): _check_mat_header(p, family, n_chans, min_samples) for p in files}
+    if not per_session:
+        _check_label_file(root / "label.mat", max(_trial_count(p, family) for p in files))
+    if family == "seed":
+        records = [p.name for p in files]
+    elif family == "seed-features":
+        by_subject: dict[int, list[Path]] = {}
+        for p in files:
+            by_subject.setdefault(int(FILE_PATTERN.match(p.name).group(1)), []).append(p)
+        records = []
+        for subject in sorted(by_subject):
+            ordered = sorted(by_subject[subject], key=lambda p: FILE_PATTERN.match(p.name).group(2))
+            records.extend((p.name, i) for i, p in enumerate(ordered))
+    else:
+        records = [str(p) for p in files]
+    return FolderScan(root=root, family=family, files=files, records=records, skipped=skipped, n_samples=n_samples)
