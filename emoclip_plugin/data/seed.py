@@ -21,7 +21,9 @@ Feature kinds (``features=``):
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -152,6 +154,19 @@ _CLASSES = {"seed": CheckedSEEDDataset, "seed-iv": CheckedSEEDIVDataset,
             "seed-features": CheckedSEEDFeatureDataset, "seed-iv-features": CheckedSEEDIVFeatureDataset}
 
 
+@contextlib.contextmanager
+def _torcheeg_log(verbose: bool):
+    """Silence TorchEEG's INFO messages (which also name our temporary build folder) unless ``verbose``."""
+    logger = logging.getLogger("torcheeg")
+    level = logger.level
+    if not verbose:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _fix_info(info: pd.DataFrame, family: str, offset: int) -> pd.DataFrame:
     info = info.copy()
     if family == "seed":
@@ -254,9 +269,10 @@ def load_dataset(root: str | os.PathLike, family: str | None = None, features: s
     def build(io_path: str):
         dataset = cls.__new__(cls)
         dataset._emoclip_records = scan.records
-        cls.__init__(dataset, root_path=str(root), num_channel=N_CHANS, before_trial=hook,
-                     offline_transform=transform, label_transform=_torcheeg_transforms.Select("label"),
-                     io_path=io_path, io_mode=io_mode, num_worker=num_worker, verbose=verbose, **kwargs)
+        with _torcheeg_log(verbose):
+            cls.__init__(dataset, root_path=str(root), num_channel=N_CHANS, before_trial=hook,
+                         offline_transform=transform, label_transform=_torcheeg_transforms.Select("label"),
+                         io_path=io_path, io_mode=io_mode, num_worker=num_worker, verbose=verbose, **kwargs)
         return dataset
 
     if io_mode == "memory":

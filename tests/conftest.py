@@ -1,0 +1,39 @@
+"""Shared fixtures: small SEED-format folders written by our generator (once per test session)."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from emoclip_plugin.data.synthetic import write_folder
+
+logging.getLogger("torcheeg").setLevel(logging.WARNING)
+
+
+@pytest.fixture(scope="session")
+def seed_root(tmp_path_factory):
+    """Raw SEED: 3 subjects x 3 sessions x 15 trials of 12 s."""
+    return write_folder(tmp_path_factory.mktemp("seed") / "Preprocessed_EEG", "seed", subjects=3, seconds=12, seed=3)
+
+
+@pytest.fixture(scope="session")
+def seed_iv_root(tmp_path_factory):
+    """Raw SEED-IV: 2 subjects x 3 sessions x 24 trials of 12 s."""
+    return write_folder(tmp_path_factory.mktemp("seed_iv") / "eeg_raw_data", "seed-iv", subjects=2, seconds=12, seed=4)
+
+
+@pytest.fixture(scope="session")
+def seed_feature_root(tmp_path_factory):
+    return write_folder(tmp_path_factory.mktemp("seedf") / "ExtractedFeatures", "seed", layout="features",
+                        subjects=2, seconds=10, seed=5)
+
+
+@pytest.fixture(scope="session")
+def seed_iv_feature_root(tmp_path_factory):
+    return write_folder(tmp_path_factory.mktemp("seedivf") / "eeg_feature_smooth", "seed-iv", layout="features",
+                        subjects=2, seconds=16, seed=6)
+
+
+@pytest.fixture()
+def cache_dir(tmp_path):
+    return tmp_path / "cache"

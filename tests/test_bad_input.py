@@ -1,0 +1,126 @@
+"""Bad folders and files: one clear error (or a warning and a skip for stray files), nothing half-written."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from scipy import io as sio
+
+from emoclip_plugin.data.folders import DataFolderError, StrayFileWarning
+from emoclip_plugin.data.seed import load_seed, load_seed_iv
+from emoclip_plugin.data.synthetic import write_folder
+
+
+@pytest.fixture()
+def small_seed(tmp_path):
+    return write_folder(tmp_path / "Preprocessed_EEG", "seed", subjects=1, seconds=8, seed=2)
+
+
+def _no_cache_left(cache):
+    return not cache.exists() or [p for p in cache.iterdir()] == []
+
+
+def test_missing_root(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere.*folder not found"):
+        load_seed(tmp_path / "nowhere", cache_dir=tmp_path / "c")
+
+
+def test_no_mat_files(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataFolderError, match="empty.*no '<subject>_<yyyymmdd>.mat' data files"):
+        load_seed(tmp_path / "empty", cache_dir=tmp_path / "c")
+    assert _no_cache_left(tmp_path / "c")
+
+
+def test_missing_label_file(small_seed, tmp_path):
+    (small_seed / "label.mat").unlink()
+    with pytest.raises(DataFolderError, match="label.mat: missing"):
+        load_seed(small_seed, cache_dir=tmp_path / "c")
+    assert _no_cache_left(tmp_path / "c")
+
+
+def test_missing_session_folder(tmp_path):
+    root = write_folder(tmp_path / "eeg_raw_data", "seed-iv", subjects=1, seconds=8, seed=2)
+    shutil.rmtree(root / "2")
+    with pytest.raises(DataFolderError, match=r"eeg_raw_data/2: missing session folder"):
+        load_seed_iv(root, cache_dir=tmp_path / "c")
+
+
+def test_stray_files_are_skipped_with_a_warning(small_seed, tmp_path):
+    (small_seed / ".DS_Store").write_bytes(b"\x00\x01")
+    (small_seed / "notes.txt").write_text("subject 3 was tired")
+    with pytest.warns(StrayFileWarning) as record:
+        ds = load_seed(small_seed, "de", cache_dir=tmp_path / "c")
+    messages = " ".join(str(w.message) for w in record)
+    assert ".DS_Store" in messages and "notes.txt" in messages
+    assert len(ds) == 3 * 15 * 8 and sorted(ds.skipped_files)[0].endswith(".DS_Store")
+
+
+def _rewrite_trial(path, name, value):
+    m = {k: v for k, v in sio.loadmat(path).items() if not k.startswith("__")}
+    m[name] = value
+    sio.savemat(path, m)
+
+
+def test_wrong_channel_count(small_seed, tmp_path):
+    f = sorted(small_seed.glob("1_*.mat"))[1]
+    m = sio.loadmat(f)
+    name = next(k for k in m if k.endswith("_eeg4"))
+    _rewrite_trial(f, name, m[name][:60])
+    with pytest.raises(DataFolderError, match=rf"{f.name}: trial '{name}' has shape \(60, 1600\); expected \(62"):
+        load_seed(small_seed, cache_dir=tmp_path / "c")
+    assert _no_cache_left(tmp_path / "c")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_samples(small_seed, tmp_path, bad):
+    f = sorted(small_seed.glob("1_*.mat"))[2]
+    m = sio.loadmat(f)
+    name = next(k for k in m if k.endswith("_eeg7"))
+    x = m[name].copy()
+    x[5, 100:103] = bad
+    _rewrite_trial(f, name, x)
+    with pytest.raises(DataFolderError, match=rf"{f.name}: .*contains 3 non-finite \(NaN/inf\) values"):
+        load_seed(small_seed, "de", cache_dir=tmp_path / "c")
+    assert _no_cache_left(tmp_path / "c")
+
+
+def test_truncated_file(small_seed, tmp_path):
+    f = sorted(small_seed.glob("1_*.mat"))[0]
+    data = f.read_bytes()
+    f.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataFolderError, match=rf"{f.name}: "):
+        load_seed(small_seed, "de", cache_dir=tmp_path / "c")
+    assert _no_cache_left(tmp_path / "c")
+
+
+def test_corrupt_file(small_seed, tmp_path):
+    f = sorted(small_seed.glob("1_*.mat"))[0]
+    f.write_bytes(b"this is not a MAT file" * 10)
+    with pytest.raises(DataFolderError, match=rf"{f.name}: cannot be read as a MAT file"):
+        load_seed(small_seed, cache_dir=tmp_path / "c")
+
+
+def test_trial_shorter_than_one_window(small_seed, tmp_path):
+    f = sorted(small_seed.glob("1_*.mat"))[0]
+    m = sio.loadmat(f)
+    name = next(k for k in m if k.endswith("_eeg2"))
+    _rewrite_trial(f, name, m[name][:, :1200])  # 6 s < 5-s baseline + 2-s window
+    with pytest.raises(DataFolderError, match=rf"{f.name}: trial '{name}' has 1200 samples, shorter than one window"):
+        load_seed(small_seed, "emotionclip", cache_dir=tmp_path / "c")
+    # the same trial is long enough for 1-s DE windows
+    assert len(load_seed(small_seed, "de", cache_dir=tmp_path / "c")) > 0
+
+
+def test_bad_parameters(small_seed, tmp_path):
+    with pytest.raises(ValueError, match="features='psd' is not available for seed; choose one of"):
+        load_seed(small_seed, "psd", cache_dir=tmp_path / "c")
+    with pytest.raises(ValueError, match="window_seconds"):
+        load_seed(small_seed, "de", window_seconds=-1, cache_dir=tmp_path / "c")
+    from emoclip_plugin.data.features import FrameFeatureConfig
+    with pytest.raises(ValueError, match="whole number of frames of 0.3 s"):
+        FrameFeatureConfig(frame_seconds=0.3)
+    with pytest.raises(ValueError, match="band 'gamma2'"):
+        FrameFeatureConfig(bands={"gamma2": (51, 120)})
+    assert _no_cache_left(tmp_path / "c")

@@ -1,0 +1,100 @@
+"""The SEED-format writer: exact layout, determinism, command line."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import io as sio
+
+from emoclip_plugin.data.synthetic import SEED_IV_SESSION_LABELS, SEED_LABELS, write_folder
+
+
+def test_seed_raw_layout(seed_root):
+    files = sorted(p.name for p in seed_root.iterdir())
+    assert "label.mat" in files
+    data = [f for f in files if f != "label.mat"]
+    assert len(data) == 9  # 3 subjects x 3 sessions
+    for name in data:
+        subject, date = name[:-4].split("_")
+        assert subject.isdigit() and len(date) == 8 and date.startswith("2013")
+    label = sio.loadmat(seed_root / "label.mat")["label"]
+    assert label.shape == (1, 15) and label.ravel().tolist() == SEED_LABELS
+    variables = sio.whosmat(seed_root / data[0])
+    assert [v[0].split("_eeg")[1] for v in variables] == [str(k) for k in range(1, 16)]
+    assert all(v[1] == (62, 12 * 200) for v in variables)
+    initials = {v[0].split("_eeg")[0] for v in variables}
+    assert len(initials) == 1 and next(iter(initials)).isalpha()
+
+
+def test_seed_iv_raw_layout(seed_iv_root):
+    for session in ("1", "2", "3"):
+        files = sorted((seed_iv_root / session).iterdir())
+        assert len(files) == 2
+        variables = sio.whosmat(files[0])
+        assert len(variables) == 24 and all(v[1] == (62, 2400) for v in variables)
+    assert len(SEED_IV_SESSION_LABELS) == 3 and all(len(s) == 24 for s in SEED_IV_SESSION_LABELS)
+
+
+def test_feature_layouts(seed_feature_root, seed_iv_feature_root):
+    f = sorted(p for p in seed_feature_root.iterdir() if p.name != "label.mat")[0]
+    names = {name: shape for name, shape, _ in sio.whosmat(f)}
+    for k in (1, 15):
+        for feat in ("de_movingAve", "de_LDS", "psd_movingAve", "psd_LDS"):
+            assert names[f"{feat}{k}"] == (62, 10, 5)
+    g = sorted((seed_iv_feature_root / "2").iterdir())[0]
+    names = {name: shape for name, shape, _ in sio.whosmat(g)}
+    assert names["de_LDS24"] == (62, 4, 5)  # 16 s / 4-s windows
+
+
+def test_deterministic_and_seed_dependent(tmp_path):
+    a = write_folder(tmp_path / "a", "seed", subjects=1, seconds=2, seed=7)
+    b = write_folder(tmp_path / "b", "seed", subjects=1, seconds=2, seed=7)
+    c = write_folder(tmp_path / "c", "seed", subjects=1, seconds=2, seed=8)
+    fa, fb = sorted(a.glob("1_*.mat")), sorted(b.glob("1_*.mat"))
+    assert [p.name for p in fa] == [p.name for p in fb]
+    ma, mb = sio.loadmat(fa[0]), sio.loadmat(fb[0])
+    key = next(k for k in ma if "_eeg1" in k)
+    np.testing.assert_array_equal(ma[key], mb[key])
+    mc = sio.loadmat(sorted(c.glob("1_*.mat"))[0])
+    kc = next(k for k in mc if "_eeg1" in k)
+    assert not np.allclose(ma[key], mc[kc])
+
+
+def test_signal_is_plausible(seed_root):
+    m = sio.loadmat(sorted(seed_root.glob("1_*.mat"))[0])
+    x = m[next(k for k in m if k.endswith("_eeg1"))]
+    assert np.isfinite(x).all()
+    assert 5 < x.std() < 100  # microvolts
+    from scipy import signal
+    f, p = signal.welch(x, fs=200, nperseg=400)
+    low, high = p[:, (f > 2) & (f < 8)].mean(), p[:, (f > 60) & (f < 90)].mean()
+    assert low > 10 * high  # 1/f-like spectrum
+    corr = np.corrcoef(x)
+    assert corr[0, 1] > corr[0, 61]  # FP1-FPZ closer than FP1-O2: spatial correlation
+
+
+def test_refuses_bad_arguments_and_leaves_nothing(tmp_path):
+    with pytest.raises(ValueError, match="subjects"):
+        write_folder(tmp_path / "x", "seed", subjects=0)
+    with pytest.raises(ValueError, match="dataset"):
+        write_folder(tmp_path / "x", "deap")
+    with pytest.raises(ValueError, match="seconds"):
+        write_folder(tmp_path / "x", "seed-iv", seconds=2)
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x.txt").write_text("x")
+    with pytest.raises(FileExistsError, match="not empty"):
+        write_folder(tmp_path / "full", "seed", subjects=1, seconds=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]
+
+
+def test_command_line(tmp_path):
+    out = tmp_path / "cli"
+    proc = subprocess.run([sys.executable, "-m", "emoclip_plugin.data.synthetic", str(out), "--dataset", "seed-iv",
+                           "--subjects", "1", "--seconds", "4", "--seed", "2"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["1", "2", "3"]
+    proc = subprocess.run([sys.executable, "-m", "emoclip_plugin.data.synthetic", str(tmp_path / "y"),
+                           "--subjects", "99"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "subjects must be an integer in 1..15" in proc.stderr
