@@ -1,2 +1,19 @@
-"""emoclip-plugin: EmotionCLIP for TorchEEG / braindecode / skorch."""
+"""emoclip-plugin: EmotionCLIP (EEG-text matching with the SST-LegoViT backbone) for TorchEEG / braindecode / skorch.
+
+Public API: the models (:class:`SSTLegoViT`, :class:`SSTLegoViTRaw`, :class:`EmotionCLIP`), the registry
+(:func:`get_model`, :func:`list_models`) and the data layer in :mod:`emoclip_plugin.data`. Importing the package makes
+``SSTLegoViTRaw`` resolvable by name in braindecode.
+"""
+from ._deps import MissingDependencyError, require
+
+require("torcheeg")
+require("braindecode")
+
+from .models import EmotionCLIP, SSTLegoViT, SSTLegoViTRaw  # noqa: E402
+from .registry import get_model, list_models, model_info, register_with_braindecode  # noqa: E402
+
+register_with_braindecode()
+
 __version__ = "0.1.0"
+__all__ = ["EmotionCLIP", "SSTLegoViT", "SSTLegoViTRaw", "get_model", "list_models", "model_info",
+           "MissingDependencyError", "__version__"]

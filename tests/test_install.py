@@ -20,7 +20,7 @@ def test_stack_imports_together():
 
 def test_missing_torcheeg_gives_one_clear_message():
     code = ("import sys; sys.modules['torcheeg'] = None\n"
-            "import emoclip_plugin.data.seed\n")
+            "import emoclip_plugin\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]

@@ -342,3 +342,41 @@ class FrameFeatures:
 def grid_shape(location_dict: Mapping = SEED_CHANNEL_LOCATION_DICT) -> tuple[int, int]:
     """Height and width of the electrode grid (``(9, 9)`` for SEED)."""
     return grid_index(location_dict)[2]
+
+
+def window_frame_features(windows: np.ndarray, config: FrameFeatureConfig | None = None) -> np.ndarray:
+    """EmotionCLIP frame features of independent windows, without trial context: ``[N, C, T]`` -> ``[N, F, 2B, C]``.
+
+    The window-level definition that :class:`~emoclip_plugin.models.SSTLegoViTRaw` computes with torch inside
+    ``forward`` (so the two agree): no baseline; the prefilter and band-pass filters are ideal (FFT-mask) filters over
+    the window; per frame ``DE = 0.5 * ln(2*pi*e*var)`` of each band, and the PSD is a Welch estimate with one Hann
+    segment per frame (mean removed, density scaling) summed over each band's bins; z-scored across electrodes.
+    ``T`` must be ``config.window_samples``.
+    """
+    cfg = config or FrameFeatureConfig()
+    windows = np.asarray(windows, dtype=np.float64)
+    n, c, t = windows.shape
+    if t != cfg.window_samples:
+        raise ValueError(f"windows have {t} samples; the config's window is {cfg.window_samples}")
+    freqs = np.fft.rfftfreq(t, d=1.0 / cfg.sfreq)
+    spec = np.fft.rfft(windows, axis=-1)
+    if cfg.prefilter is not None:
+        spec = spec * ((freqs >= cfg.prefilter[0]) & (freqs <= cfg.prefilter[1]))
+        x = np.fft.irfft(spec, n=t, axis=-1)
+    else:
+        x = windows
+    fs, nf, nb = cfg.frame_samples, cfg.n_frames, len(cfg.bands)
+    out = np.empty((n, nf, 2 * nb, c))
+    for k, (_, (lo, hi)) in enumerate(cfg.bands):
+        band = np.fft.irfft(spec * ((freqs >= lo) & (freqs < hi)), n=t, axis=-1)
+        var = band.reshape(n, c, nf, fs).var(axis=-1)
+        out[:, :, k, :] = (0.5 * np.log(2 * np.pi * np.e * np.maximum(var, 1e-20))).transpose(0, 2, 1)
+    frames = x.reshape(n, c, nf, fs)
+    _, psd = signal.welch(frames, fs=cfg.sfreq, nperseg=fs, axis=-1)
+    ffreqs = np.fft.rfftfreq(fs, d=1.0 / cfg.sfreq)
+    for k, (_, (lo, hi)) in enumerate(cfg.bands):
+        upper = ffreqs <= hi if k == nb - 1 else ffreqs < hi
+        out[:, :, nb + k, :] = psd[..., (ffreqs >= lo) & upper].sum(-1).transpose(0, 2, 1)
+    if cfg.zscore:
+        out = (out - out.mean(-1, keepdims=True)) / np.maximum(out.std(-1, keepdims=True), 1e-8)
+    return out.astype(np.float32)
