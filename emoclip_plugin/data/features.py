@@ -56,6 +56,17 @@ def to_grid(values: np.ndarray, location_dict: Mapping = SEED_CHANNEL_LOCATION_D
     return out
 
 
+def band_bin_masks(freqs: np.ndarray, bands) -> np.ndarray:
+    """Boolean ``[n_bands, n_freqs]``: bin ``f`` is in band ``(low, high)`` when ``low <= f < high``; the last band
+    also takes ``f == high``. ``bands`` is a dict or a sequence of ``(name, (low, high))``."""
+    items = list(bands.items()) if isinstance(bands, Mapping) else list(bands)
+    masks = []
+    for i, (_, (lo, hi)) in enumerate(items):
+        upper = freqs <= hi if i == len(items) - 1 else freqs < hi
+        masks.append((freqs >= lo) & upper)
+    return np.stack(masks)
+
+
 @functools.lru_cache(maxsize=16)
 def _grid_index_cached(items: tuple) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     return grid_index(dict(items))
@@ -279,16 +290,12 @@ class FrameFeatures:
         nperseg = cfg.psd_nperseg or cfg.frame_samples
         freqs = np.fft.rfftfreq(nperseg, d=1.0 / cfg.sfreq)
         self._nperseg = nperseg
-        # Bin k belongs to a band when low <= f < high (the last band also takes f == high).
-        masks = []
-        for i, (name, (lo, hi)) in enumerate(cfg.bands):
-            upper = freqs <= hi if i == len(cfg.bands) - 1 else freqs < hi
-            mask = (freqs >= lo) & upper
+        masks = band_bin_masks(freqs, cfg.bands)
+        for (name, (lo, hi)), mask in zip(cfg.bands, masks):
             if not mask.any():
                 raise ValueError(f"band {name!r} ({lo}-{hi} Hz) contains no PSD bin at {cfg.sfreq / nperseg:g} Hz "
                                  f"resolution; increase psd_nperseg or frame_seconds")
-            masks.append(mask)
-        self._psd_masks = np.stack(masks).astype(np.float64)  # [bands, freqs]
+        self._psd_masks = masks.astype(np.float64)  # [bands, freqs]
 
     def n_windows(self, n_times: int) -> int:
         """Number of whole windows a trial of ``n_times`` samples yields (after the baseline)."""
@@ -373,10 +380,8 @@ def window_frame_features(windows: np.ndarray, config: FrameFeatureConfig | None
         out[:, :, k, :] = (0.5 * np.log(2 * np.pi * np.e * np.maximum(var, 1e-20))).transpose(0, 2, 1)
     frames = x.reshape(n, c, nf, fs)
     _, psd = signal.welch(frames, fs=cfg.sfreq, nperseg=fs, axis=-1)
-    ffreqs = np.fft.rfftfreq(fs, d=1.0 / cfg.sfreq)
-    for k, (_, (lo, hi)) in enumerate(cfg.bands):
-        upper = ffreqs <= hi if k == nb - 1 else ffreqs < hi
-        out[:, :, nb + k, :] = psd[..., (ffreqs >= lo) & upper].sum(-1).transpose(0, 2, 1)
+    masks = band_bin_masks(np.fft.rfftfreq(fs, d=1.0 / cfg.sfreq), cfg.bands).astype(np.float64)
+    out[:, :, nb:, :] = np.einsum("ncfq,bq->nfbc", psd, masks)
     if cfg.zscore:
         out = (out - out.mean(-1, keepdims=True)) / np.maximum(out.std(-1, keepdims=True), 1e-8)
     return out.astype(np.float32)

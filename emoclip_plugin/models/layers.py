@@ -16,7 +16,8 @@ class DropPath(nn.Module):
         if self.p == 0.0 or not self.training:
             return x
         keep = 1.0 - self.p
-        mask = x.new_empty((x.shape[0],) + (1,) * (x.ndim - 1)).bernoulli_(keep)
+        shape = [x.shape[0]] + [1] * (x.dim() - 1)
+        mask = torch.empty(shape, dtype=x.dtype, device=x.device).bernoulli_(keep)
         return x * mask / keep
 
 
@@ -90,7 +91,10 @@ class MultiScaleConv(nn.Module):
             for k in kernel_sizes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.stack([branch(x) for branch in self.branches]).mean(0)
+        out = torch.zeros_like(x)
+        for branch in self.branches:
+            out = out + branch(x)
+        return out / len(self.branches)
 
 
 class SpatialBlock(nn.Module):
@@ -112,3 +116,24 @@ class SpatialBlock(nn.Module):
         x = x + self.drop_path(self.attn(h, h, h, need_weights=False)[0])
         grid = self.norm2(x).transpose(1, 2).reshape(x.shape[0], x.shape[2], side, side)
         return x + self.drop_path(self.conv(grid).flatten(2).transpose(1, 2))
+
+
+class LegoLayer(nn.Module):
+    """One Legoformer (spectral) layer ([P]): a DE encoder and a PSD encoder (separate weights) in parallel, and a
+    decoder over (state + DE + PSD) that cross-attends to the DE tokens (keys / values).
+
+    ``forward(state, de, psd) -> (state, de, psd)``, each ``[batch, n_bands, d_model]``.
+    """
+
+    def __init__(self, d_model: int, n_heads: int, mlp_ratio: float = 4.0, drop_prob: float = 0.1,
+                 drop_path: float = 0.1, activation: type[nn.Module] = nn.GELU):
+        super().__init__()
+        kw = dict(mlp_ratio=mlp_ratio, drop_prob=drop_prob, drop_path=drop_path, activation=activation)
+        self.de_encoder = EncoderBlock(d_model, n_heads, **kw)
+        self.psd_encoder = EncoderBlock(d_model, n_heads, **kw)
+        self.decoder = DecoderBlock(d_model, n_heads, **kw)
+
+    def forward(self, state: torch.Tensor, de: torch.Tensor, psd: torch.Tensor):
+        de = self.de_encoder(de)
+        psd = self.psd_encoder(psd)
+        return self.decoder(state + de + psd, de), de, psd

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .layers import DecoderBlock, EncoderBlock, SpatialBlock
+from .layers import EncoderBlock, LegoLayer, SpatialBlock
 
 
 def _resolve(name: str, value, alias_name: str, alias):
@@ -101,6 +101,8 @@ class SSTLegoViT(nn.Module):
         self.n_frames, self.n_bands = int(n_frames), int(n_bands)
         self.grid_size, self.img_size, self.d_model = tuple(grid_size), int(img_size), int(d_model)
         self.depths = tuple(int(d) for d in depths)
+        self._shape_message = (f"SSTLegoViT expects input [batch, {self.n_frames}, {2 * self.n_bands}, "
+                               f"{self.grid_size[0]}, {self.grid_size[1]}], got ")
         n_tokens = (img_size // 16) ** 2
         rates = torch.linspace(0, drop_path, max(1, sum(self.depths))).tolist()
         block = dict(mlp_ratio=mlp_ratio, drop_prob=drop_prob, activation=activation)
@@ -115,9 +117,7 @@ class SSTLegoViT(nn.Module):
         s, p, t = self.depths
         self.spatial = nn.ModuleList(SpatialBlock(d, n_heads, conv_hidden, drop_prob, rates[i]) for i in range(s))
         self.band_pos = nn.Parameter(torch.zeros(1, 2 * self.n_bands, d))
-        self.de_encoders = nn.ModuleList(EncoderBlock(d, n_heads, drop_path=rates[s + i], **block) for i in range(p))
-        self.psd_encoders = nn.ModuleList(EncoderBlock(d, n_heads, drop_path=rates[s + i], **block) for i in range(p))
-        self.decoders = nn.ModuleList(DecoderBlock(d, n_heads, drop_path=rates[s + i], **block) for i in range(p))
+        self.spectral = nn.ModuleList(LegoLayer(d, n_heads, drop_path=rates[s + i], **block) for i in range(p))
         self.temporal_pos = nn.Parameter(torch.zeros(1, self.n_frames, d))
         self.temporal = nn.ModuleList(EncoderBlock(d, n_heads, drop_path=rates[s + p + i], **block) for i in range(t))
         self.norm = nn.LayerNorm(d)
@@ -130,9 +130,9 @@ class SSTLegoViT(nn.Module):
         return self.d_model
 
     def _check_input(self, x: torch.Tensor) -> None:
-        expected = (self.n_frames, 2 * self.n_bands) + self.grid_size
-        if x.ndim != 5 or tuple(x.shape[1:]) != expected:
-            raise ValueError(f"SSTLegoViT expects input [batch, {', '.join(map(str, expected))}], got {list(x.shape)}")
+        if (x.dim() != 5 or x.shape[1] != self.n_frames or x.shape[2] != 2 * self.n_bands
+                or x.shape[3] != self.grid_size[0] or x.shape[4] != self.grid_size[1]):
+            raise ValueError(self._shape_message + str(x.shape))
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """``[batch, n_frames, 2 * n_bands, H, W]`` -> embedding ``[batch, d_model]``."""
@@ -149,10 +149,8 @@ class SSTLegoViT(nn.Module):
         bands = tokens.mean(1).reshape(b * f, c, self.d_model) + self.band_pos  # [B*F, 12, d]
         de, psd = bands[:, : self.n_bands], bands[:, self.n_bands:]
         state = de
-        for de_enc, psd_enc, dec in zip(self.de_encoders, self.psd_encoders, self.decoders):
-            de = de_enc(de)
-            psd = psd_enc(psd)
-            state = dec(state + de + psd, de)
+        for layer in self.spectral:
+            state, de, psd = layer(state, de, psd)
         frames = state.mean(1).reshape(b, f, self.d_model) + self.temporal_pos
         for blk in self.temporal:
             frames = blk(frames)

@@ -9,15 +9,14 @@ from braindecode.models.base import EEGModuleMixin
 from torch import nn
 
 from ..data.channels import SEED_CHANNEL_LIST, SEED_CHANNEL_LOCATION_DICT
-from ..data.features import EMOTIONCLIP_BANDS
+from ..data.features import EMOTIONCLIP_BANDS, band_bin_masks
 from .sst_legovit import SSTLegoViT
 
 
 def _grid_positions(chs_info, n_chans: int) -> tuple[list[int], list[int]]:
     if chs_info is None:
-        if n_chans != len(SEED_CHANNEL_LIST):
-            raise ValueError(f"without chs_info the SEED 62-channel layout is used, but n_chans={n_chans}")
-        names = SEED_CHANNEL_LIST
+        raise ValueError(f"n_chans={n_chans} needs chs_info (channel names) to place the channels on the 9x9 grid; "
+                         f"without it only SEED's 62-channel layout is known")
     else:
         names = [str(ch["ch_name"] if isinstance(ch, dict) else ch).upper() for ch in chs_info]
     unknown = [n for n in names if n not in SEED_CHANNEL_LOCATION_DICT]
@@ -61,8 +60,10 @@ class SSTLegoViTRaw(EEGModuleMixin, nn.Module):
                  activation: type[nn.Module] = nn.GELU, drop_prob: float = 0.1, d_model: int = 128,
                  n_heads: int = 4, depths: tuple = (2, 2, 2), conv_hidden: int = 128, img_size: int = 64,
                  drop_path: float = 0.1):
-        if n_chans is None and chs_info is None:
-            n_chans = len(SEED_CHANNEL_LIST)
+        if chs_info is None and n_chans in (None, len(SEED_CHANNEL_LIST)):
+            # SEED's montage by default; also keeps braindecode's ``chs_info`` property (which raises when unset)
+            # usable by tools that probe attributes, such as torch.jit.trace.
+            chs_info = [{"ch_name": name} for name in SEED_CHANNEL_LIST]
         if sfreq is None:
             sfreq = 200.0 if n_times is None or input_window_seconds is None else n_times / input_window_seconds
         if n_times is None and input_window_seconds is None:
@@ -78,7 +79,7 @@ class SSTLegoViTRaw(EEGModuleMixin, nn.Module):
         self.frame_samples = int(round(frame))
         self.n_frames = self.n_times // self.frame_samples
         self.n_bands = len(bands)
-        rows, cols = _grid_positions(self.chs_info if self._chs_info is not None else None, self.n_chans)
+        rows, cols = _grid_positions(self._chs_info, self.n_chans)
         self.register_buffer("grid_rows", torch.tensor(rows), persistent=False)
         self.register_buffer("grid_cols", torch.tensor(cols), persistent=False)
         freqs = np.fft.rfftfreq(self.n_times, d=1.0 / self.sfreq)
@@ -86,10 +87,7 @@ class SSTLegoViTRaw(EEGModuleMixin, nn.Module):
         pre = (np.ones_like(freqs) if prefilter is None else
                ((freqs >= prefilter[0]) & (freqs <= prefilter[1]))).astype(np.float32)
         ffreqs = np.fft.rfftfreq(self.frame_samples, d=1.0 / self.sfreq)
-        psd_masks = []
-        for k, (lo, hi) in enumerate(bands.values()):
-            upper = ffreqs <= hi if k == self.n_bands - 1 else ffreqs < hi
-            psd_masks.append((ffreqs >= lo) & upper)
+        psd_masks = band_bin_masks(ffreqs, bands)
         window = torch.hann_window(self.frame_samples, periodic=True, dtype=torch.float64)
         scale = torch.full((len(ffreqs),), 2.0 / (self.sfreq * float((window ** 2).sum())), dtype=torch.float64)
         scale[0] /= 2
@@ -97,7 +95,7 @@ class SSTLegoViTRaw(EEGModuleMixin, nn.Module):
             scale[-1] /= 2
         self.register_buffer("band_masks", torch.from_numpy(masks), persistent=False)
         self.register_buffer("prefilter_mask", torch.from_numpy(pre), persistent=False)
-        self.register_buffer("psd_masks", torch.from_numpy(np.stack(psd_masks).astype(np.float32)).T.contiguous(),
+        self.register_buffer("psd_masks", torch.from_numpy(psd_masks.astype(np.float32)).T.contiguous(),
                              persistent=False)
         self.register_buffer("hann", window.float(), persistent=False)
         self.register_buffer("psd_scale", scale.float(), persistent=False)
@@ -126,9 +124,10 @@ class SSTLegoViTRaw(EEGModuleMixin, nn.Module):
     def grids(self, x: torch.Tensor) -> torch.Tensor:
         """Raw EEG -> grids ``[batch, n_frames, 2 * n_bands, 9, 9]``."""
         feats = self.frame_features(x)
-        out = feats.new_zeros(feats.shape[:-1] + (9, 9))
-        out[..., self.grid_rows, self.grid_cols] = feats
-        return out
+        b, f, c, n = feats.shape
+        out = feats.new_zeros([b, f, c, 81])
+        out[:, :, :, self.grid_rows * 9 + self.grid_cols] = feats
+        return out.reshape(b, f, c, 9, 9)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``[batch, n_outputs]``."""

@@ -1,0 +1,116 @@
+"""Our models in TorchEEG and braindecode: registry, conventions, trainers, compile / export / TorchScript."""
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import emoclip_plugin
+from emoclip_plugin import SSTLegoViTRaw, get_model, list_models, model_info
+from emoclip_plugin.data.features import window_frame_features
+
+TINY = dict(d_model=16, n_heads=2, depths=(1, 1, 1), conv_hidden=16, img_size=16, drop_path=0.0)
+
+
+def test_registry_lists_and_builds_every_model():
+    assert {"emotionclip", "sst_legovit", "sst_legovit_raw", "dgcnn", "ccnn", "eegnet"} <= set(list_models())
+    for name in list_models():
+        entry = model_info(name)
+        kwargs = {"encoder_kwargs": TINY} if name == "emotionclip" else dict(TINY) if "sst" in name else {}
+        if name == "emotionclip":
+            kwargs["dataset"] = "seed-iv"
+        else:
+            kwargs["num_classes"] = 4
+        model = get_model(name, **kwargs).eval()
+        with torch.no_grad():
+            out = model(torch.randn(2, *entry.input_shape))
+        assert out.shape == (2, 4), name
+    from torcheeg.models import DGCNN
+    assert type(get_model("dgcnn", n_outputs=3)) is DGCNN  # TorchEEG's own class
+    with pytest.raises(ValueError, match="unknown model 'resnet'; choose one of"):
+        get_model("resnet")
+
+
+def test_raw_features_agree_with_numpy():
+    """Torch features inside forward == the data layer's NumPy window features (max abs < 1e-4)."""
+    model = SSTLegoViTRaw(n_outputs=3, **TINY)
+    x = torch.randn(6, 62, 400, dtype=torch.float64) * 20 + 3
+    ours = model.frame_features(x.float()).numpy()
+    ref = window_frame_features(x.numpy())
+    assert ours.shape == ref.shape == (6, 4, 12, 62)
+    assert np.abs(ours - ref).max() < 1e-4
+
+
+def test_braindecode_conventions():
+    from braindecode.models.base import EEGModuleMixin
+    assert issubclass(SSTLegoViTRaw, EEGModuleMixin)
+    params = inspect.signature(SSTLegoViTRaw).parameters
+    for name in ("n_outputs", "n_chans", "chs_info", "n_times", "input_window_seconds", "sfreq"):
+        assert name in params and params[name].default is None
+    assert isinstance(params["activation"].default, type) and issubclass(params["activation"].default, nn.Module)
+    assert "drop_prob" in params
+    model = SSTLegoViTRaw(n_outputs=3, **TINY)
+    assert (model.n_chans, model.n_times, model.sfreq) == (62, 400, 200.0)  # SEED defaults
+    assert isinstance(model.final_layer, nn.Linear) and model.final_layer.out_features == 3
+    chs = [{"ch_name": n} for n in ("FP1", "FPZ", "FP2", "C3", "CZ", "C4", "O1", "OZ", "O2")]
+    small = SSTLegoViTRaw(n_outputs=2, chs_info=chs, n_times=200, sfreq=100, **TINY)
+    assert small(torch.randn(3, 9, 200)).shape == (3, 2)
+    with pytest.raises(ValueError, match="no place on the SEED 9x9 grid"):
+        SSTLegoViTRaw(n_outputs=2, chs_info=[{"ch_name": "XYZ"}], **TINY)
+
+
+@pytest.mark.parametrize("by_name", [False, True])
+def test_trains_in_braindecode_eegclassifier(by_name):
+    from braindecode import EEGClassifier
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((48, 62, 400)).astype(np.float32)
+    y = (np.arange(48) % 3).astype(np.int64)
+    module = "SSTLegoViTRaw" if by_name else SSTLegoViTRaw
+    clf = EEGClassifier(module, module__n_outputs=3, **{f"module__{k}": v for k, v in TINY.items()},
+                        max_epochs=1, batch_size=16, train_split=None, verbose=0)
+    clf.fit(X, y)
+    assert clf.predict(X).shape == (48,) and len(clf.history) == 1
+    assert isinstance(clf.module_, SSTLegoViTRaw)
+
+
+def test_inference_under_export_script_trace_and_compile():
+    torch.manual_seed(0)
+    model = SSTLegoViTRaw(n_outputs=3, **TINY).eval()
+    x, x2 = torch.randn(2, 62, 400), torch.randn(2, 62, 400) * 3
+    with torch.no_grad():
+        ref, ref2 = model(x), model(x2)
+        exported = torch.export.export(model, (x,)).module()
+        torch.testing.assert_close(exported(x2), ref2)
+        scripted = torch.jit.script(model)
+        torch.testing.assert_close(scripted(x2), ref2)
+        # check_trace=False: the tracer's own re-trace check reports only renamed submodules (mangled names)
+        traced = torch.jit.trace(model, (x,), check_trace=False)
+        torch.testing.assert_close(traced(x2), ref2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compiled = torch.compile(model)
+            torch.testing.assert_close(compiled(x), ref, rtol=1e-4, atol=1e-5)
+
+
+def test_one_epoch_in_torcheeg_classifier_trainer(tmp_path):
+    """TorchEEG users: LeaveOneSubjectOut on a generated folder, then ClassifierTrainer for one epoch."""
+    from torch.utils.data import DataLoader
+    from torcheeg.model_selection import LeaveOneSubjectOut
+    from torcheeg.trainers import ClassifierTrainer
+
+    from emoclip_plugin.data.seed import load_seed
+    from emoclip_plugin.data.synthetic import write_folder
+    root = write_folder(tmp_path / "Preprocessed_EEG", "seed", subjects=2, seconds=9, seed=5)
+    ds = load_seed(root, cache_dir=tmp_path / "cache")
+    train, test = next(LeaveOneSubjectOut(split_path=str(tmp_path / "split")).split(ds))
+    assert set(train.info["subject_id"]).isdisjoint(set(test.info["subject_id"]))
+    model = emoclip_plugin.get_model("emotionclip", encoder_kwargs=TINY)
+    trainer = ClassifierTrainer(model=model, num_classes=3, lr=1e-3, accelerator="cpu")
+    trainer.fit(DataLoader(train, batch_size=16, shuffle=True), DataLoader(test, batch_size=32), max_epochs=1,
+                enable_progress_bar=False, enable_model_summary=False, logger=False, enable_checkpointing=False)
+    result = trainer.test(DataLoader(test, batch_size=32), enable_progress_bar=False)
+    assert isinstance(result, list)
