@@ -59,6 +59,11 @@ def test_braindecode_conventions():
     chs = [{"ch_name": n} for n in ("FP1", "FPZ", "FP2", "C3", "CZ", "C4", "O1", "OZ", "O2")]
     small = SSTLegoViTRaw(n_outputs=2, chs_info=chs, n_times=200, sfreq=100, **TINY)
     assert small(torch.randn(3, 9, 200)).shape == (3, 2)
+    torcheeg_style = SSTLegoViTRaw(num_classes=4, num_electrodes=62, chunk_size=800, sampling_rate=200, dropout=0.2,
+                                   **TINY)
+    assert (torcheeg_style.n_outputs, torcheeg_style.n_times, torcheeg_style.n_frames) == (4, 800, 8)
+    with pytest.raises(ValueError, match="disagree"):
+        SSTLegoViTRaw(n_outputs=3, num_classes=4)
     with pytest.raises(ValueError, match="no place on the SEED 9x9 grid"):
         SSTLegoViTRaw(n_outputs=2, chs_info=[{"ch_name": "XYZ"}], **TINY)
 

@@ -13,6 +13,14 @@ from ..data.features import EMOTIONCLIP_BANDS, band_bin_masks
 from .sst_legovit import SSTLegoViT
 
 
+def _alias(name: str, value, alias_name: str, alias):
+    if alias is None:
+        return value
+    if value is not None and value != alias:
+        raise ValueError(f"{name}={value} and its TorchEEG alias {alias_name}={alias} disagree")
+    return alias
+
+
 def _grid_positions(chs_info, n_chans: int) -> tuple[list[int], list[int]]:
     if chs_info is None:
         raise ValueError(f"n_chans={n_chans} needs chs_info (channel names) to place the channels on the 9x9 grid; "
@@ -59,7 +67,14 @@ class SSTLegoViTRaw(EEGModuleMixin, nn.Module):
                  frame_seconds: float = 0.5, bands: dict | None = None, prefilter: tuple | None = (0.5, 75.0),
                  activation: type[nn.Module] = nn.GELU, drop_prob: float = 0.1, d_model: int = 128,
                  n_heads: int = 4, depths: tuple = (2, 2, 2), conv_hidden: int = 128, img_size: int = 64,
-                 drop_path: float = 0.1):
+                 drop_path: float = 0.1, *, num_classes: int | None = None, num_electrodes: int | None = None,
+                 chunk_size: int | None = None, sampling_rate: float | None = None, dropout: float | None = None):
+        n_outputs = _alias("n_outputs", n_outputs, "num_classes", num_classes)
+        n_chans = _alias("n_chans", n_chans, "num_electrodes", num_electrodes)
+        n_times = _alias("n_times", n_times, "chunk_size", chunk_size)
+        sfreq = _alias("sfreq", sfreq, "sampling_rate", sampling_rate)
+        if dropout is not None:
+            drop_prob = dropout
         if chs_info is None and n_chans in (None, len(SEED_CHANNEL_LIST)):
             # SEED's montage by default; also keeps braindecode's ``chs_info`` property (which raises when unset)
             # usable by tools that probe attributes, such as torch.jit.trace.
