@@ -10,15 +10,7 @@ from torch import nn
 
 from ..data.channels import SEED_CHANNEL_LIST, SEED_CHANNEL_LOCATION_DICT
 from ..data.features import EMOTIONCLIP_BANDS, band_bin_masks
-from .sst_legovit import SSTLegoViT
-
-
-def _alias(name: str, value, alias_name: str, alias):
-    if alias is None:
-        return value
-    if value is not None and value != alias:
-        raise ValueError(f"{name}={value} and its TorchEEG alias {alias_name}={alias} disagree")
-    return alias
+from .sst_legovit import SSTLegoViT, _resolve
 
 
 def _grid_positions(chs_info, n_chans: int) -> tuple[list[int], list[int]]:
@@ -69,10 +61,10 @@ class SSTLegoViTRaw(EEGModuleMixin, nn.Module):
                  n_heads: int = 4, depths: tuple = (2, 2, 2), conv_hidden: int = 128, img_size: int = 64,
                  drop_path: float = 0.1, *, num_classes: int | None = None, num_electrodes: int | None = None,
                  chunk_size: int | None = None, sampling_rate: float | None = None, dropout: float | None = None):
-        n_outputs = _alias("n_outputs", n_outputs, "num_classes", num_classes)
-        n_chans = _alias("n_chans", n_chans, "num_electrodes", num_electrodes)
-        n_times = _alias("n_times", n_times, "chunk_size", chunk_size)
-        sfreq = _alias("sfreq", sfreq, "sampling_rate", sampling_rate)
+        n_outputs = _resolve("n_outputs", n_outputs, "num_classes", num_classes)
+        n_chans = _resolve("n_chans", n_chans, "num_electrodes", num_electrodes)
+        n_times = _resolve("n_times", n_times, "chunk_size", chunk_size)
+        sfreq = _resolve("sfreq", sfreq, "sampling_rate", sampling_rate)
         if dropout is not None:
             drop_prob = dropout
         if chs_info is None and n_chans in (None, len(SEED_CHANNEL_LIST)):
