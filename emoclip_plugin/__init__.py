@@ -1,7 +1,8 @@
 """emoclip-plugin: EmotionCLIP (EEG-text matching with the SST-LegoViT backbone) for TorchEEG / braindecode / skorch.
 
 Public API: the models (:class:`SSTLegoViT`, :class:`SSTLegoViTRaw`, :class:`EmotionCLIP`), the registry
-(:func:`get_model`, :func:`list_models`) and the data layer in :mod:`emoclip_plugin.data`. Importing the package makes
+(:func:`get_model`, :func:`list_models`), the scikit-learn estimators (:class:`EmotionCLIPClassifier` and baselines,
+:func:`get_estimator`) and the data layer in :mod:`emoclip_plugin.data`. Importing the package makes
 ``SSTLegoViTRaw`` resolvable by name in braindecode.
 """
 from ._deps import MissingDependencyError, require
@@ -11,9 +12,12 @@ require("braindecode")
 
 from .models import EmotionCLIP, SSTLegoViT, SSTLegoViTRaw  # noqa: E402
 from .registry import get_model, list_models, model_info, register_with_braindecode  # noqa: E402
+from .estimators import (CCNNClassifier, DGCNNClassifier, EEGNetClassifier, EmotionCLIPClassifier,  # noqa: E402
+                         SSTLegoViTClassifier, get_estimator, list_estimators, make_de_logreg)
 
 register_with_braindecode()
 
 __version__ = "0.1.0"
 __all__ = ["EmotionCLIP", "SSTLegoViT", "SSTLegoViTRaw", "get_model", "list_models", "model_info",
-           "MissingDependencyError", "__version__"]
+           "EmotionCLIPClassifier", "SSTLegoViTClassifier", "DGCNNClassifier", "CCNNClassifier", "EEGNetClassifier",
+           "make_de_logreg", "get_estimator", "list_estimators", "MissingDependencyError", "__version__"]

@@ -1,0 +1,681 @@
+"""scikit-learn estimators built on skorch: :class:`EmotionCLIPClassifier` and the baselines, one API.
+
+Every classifier here is a scikit-learn estimator (``__init__`` only stores parameters; fitted state ends in ``_``)
+that trains its PyTorch module with a skorch ``NeuralNetClassifier`` held in ``net_``. They accept NumPy arrays of the
+data layer's feature shapes or a TorchEEG dataset, any hashable labels (``classes_`` keeps them; ``predict`` returns
+them), and share the training conveniences: early stopping on an internal validation split (by group when ``groups``
+are given), a cosine learning-rate schedule, gradient clipping, ``device="auto"``, ``random_state`` and a tqdm bar.
+
+===================  ===========================================  ===================================================
+name                 estimator                                    input ``X``
+===================  ===========================================  ===================================================
+``emotionclip``      :class:`EmotionCLIPClassifier`               ``[n, 4, 12, 9, 9]`` frame grids or ``[n, features]``
+``sst_legovit``      :class:`SSTLegoViTClassifier`                ``[n, 4, 12, 9, 9]``
+``dgcnn``            :class:`DGCNNClassifier` (TorchEEG DGCNN)    ``[n, 62, 5]`` band DE
+``ccnn``             :class:`CCNNClassifier` (TorchEEG CCNN)      ``[n, 5, 9, 9]`` band-DE grids
+``eegnet``           :class:`EEGNetClassifier` (braindecode)      ``[n, 62, n_times]`` raw EEG
+``de_logreg``        :func:`make_de_logreg` (sklearn Pipeline)    ``[n, 62, 5]`` or ``[n, 310]`` band DE
+===================  ===========================================  ===================================================
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import warnings
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from skorch.callbacks import Callback
+from torch import nn
+
+from .text.prompts import TEMPLATES, class_names_for
+
+#: The paper's training recipe ([E] configs): AdamW(0.9, 0.98), lr 1e-4, weight decay 0.003, batch 64, 200 epochs,
+#: patience 50. Our default differs in one place: early stopping watches an internal validation split of the training
+#: data, never the test data.
+PAPER_RECIPE = dict(lr=1e-4, weight_decay=0.003, betas=(0.9, 0.98), batch_size=64, max_epochs=200, patience=50)
+
+
+def _resolve_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not isinstance(device, str) or not (device == "cpu" or device.startswith("cuda")):
+        raise ValueError(f"device={device!r}; expected 'cpu', 'cuda', 'cuda:N' or 'auto'")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but no CUDA device is available here; use 'cpu' or 'auto'")
+    return device
+
+
+def _silent(*args, **kwargs) -> None:
+    """A print sink that discards (picklable, unlike a lambda)."""
+
+
+def _is_torch_dataset(X) -> bool:
+    return isinstance(X, torch.utils.data.Dataset) and not isinstance(X, np.ndarray)
+
+
+def _dataset_to_arrays(X):
+    """A TorchEEG dataset (or any map-style dataset of ``(x, label)``) -> ``X, y, groups`` (subject ids if known)."""
+    from .data.seed import to_numpy
+    Xa, y, info = to_numpy(X)
+    groups = info["subject_id"].to_numpy() if info is not None and "subject_id" in info else None
+    return Xa, y, groups
+
+
+class _EpochBar(Callback):
+    """skorch callback: one tqdm bar over epochs showing the latest losses."""
+
+    def __init__(self, total: int):
+        self.total = total
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+        self._bar = tqdm(total=self.total, desc="epochs", unit="epoch", leave=False)
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        self._bar.set_postfix({k: f"{row[k]:.4f}" for k in ("train_loss", "valid_loss", "valid_acc") if k in row})
+        self._bar.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self._bar.close()
+
+
+_TRAINING_DOC = """
+    Parameters
+    ----------
+    lr : float
+        AdamW learning rate.
+    max_epochs : int
+        Upper bound on training epochs.
+    batch_size : int
+        Mini-batch size (training and inference).
+    weight_decay : float
+        AdamW weight decay.
+    betas : tuple of float
+        AdamW betas.
+    validation : float
+        Fraction of the training samples (of the groups, when ``fit`` gets ``groups``) held out for early stopping;
+        ``0`` trains on everything for ``max_epochs``. Too few samples for a split -> a warning and no split.
+    patience : int
+        Early-stopping patience in epochs (on the validation loss); the best epoch's weights are restored.
+    lr_schedule : {"cosine", "none"}
+        Cosine annealing over ``max_epochs`` or a constant rate.
+    gradient_clip : float or None
+        Clip the gradient norm to this value.
+    module_kwargs : dict or None
+        Extra keyword arguments for the module's constructor (sizes, dropout ...).
+    device : str
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``.
+    random_state : int, RandomState or None
+        Seeds weight init, shuffling and the validation split; same seed -> same predictions on CPU.
+    verbose : int
+        0 silent; 1 a tqdm bar over epochs; 2 also skorch's per-epoch table.
+"""
+
+
+class _TorchClassifier(ClassifierMixin, BaseEstimator):
+    """Shared fit / predict logic; subclasses say which input they take and build the module."""
+
+    def __init__(self, lr: float = 1e-4, max_epochs: int = 200, batch_size: int = 64, weight_decay: float = 0.003,
+                 betas: tuple = (0.9, 0.98), validation: float = 0.2, patience: int = 50, lr_schedule: str = "cosine",
+                 gradient_clip: float | None = None, module_kwargs: dict | None = None, device: str = "cpu",
+                 random_state=None, verbose: int = 0):
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.betas = betas
+        self.validation = validation
+        self.patience = patience
+        self.lr_schedule = lr_schedule
+        self.gradient_clip = gradient_clip
+        self.module_kwargs = module_kwargs
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ---------------------------------------------------------------- subclass hooks
+    def _check_sample_shape(self, shape: tuple) -> None:
+        """Raise ``ValueError`` when one sample's shape is not what the module takes."""
+
+    def _build_module(self, shape: tuple, n_classes: int, restoring: dict | None = None) -> nn.Module:
+        """The untrained module for samples of ``shape``; ``restoring`` is the saved meta when loading params."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- validation
+    def _check_params(self) -> None:
+        def bad(name, expected):
+            raise ValueError(f"{type(self).__name__}: {name}={getattr(self, name)!r}; expected {expected}")
+        if not (isinstance(self.lr, (int, float)) and self.lr > 0):
+            bad("lr", "a positive number")
+        for name in ("max_epochs", "batch_size"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1):
+                bad(name, "an integer >= 1")
+        if not (isinstance(self.patience, (int, np.integer)) and self.patience >= 1):
+            bad("patience", "an integer >= 1")
+        if not (isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0):
+            bad("weight_decay", "a number >= 0")
+        if not (isinstance(self.validation, (int, float)) and 0 <= self.validation < 1):
+            bad("validation", "a fraction in [0, 1)")
+        if self.lr_schedule not in ("cosine", "none"):
+            bad("lr_schedule", "'cosine' or 'none'")
+        if self.gradient_clip is not None and not (isinstance(self.gradient_clip, (int, float))
+                                                   and self.gradient_clip > 0):
+            bad("gradient_clip", "None or a positive number")
+        if self.module_kwargs is not None and not isinstance(self.module_kwargs, dict):
+            bad("module_kwargs", "None or a dict")
+        if self.verbose not in (0, 1, 2, False, True):
+            bad("verbose", "0, 1 or 2")
+
+    def _validate_X(self, X, y=None, reset: bool = True):
+        """Arrays -> float32 ``X`` (finite, >= 2-D) and ``y``; checks the per-sample shape."""
+        if y is None and reset:
+            Xv, yv = validate_data(self, X, y, allow_nd=True, dtype=np.float32, reset=reset), None
+        elif y is None:
+            Xv, yv = validate_data(self, X, allow_nd=True, dtype=np.float32, reset=False), None
+        else:
+            Xv, yv = validate_data(self, X, y, allow_nd=True, dtype=np.float32, reset=reset)
+        if not Xv.flags.writeable or not Xv.flags.c_contiguous:
+            Xv = np.ascontiguousarray(Xv).copy()
+        shape = tuple(Xv.shape[1:])
+        if reset:
+            self._check_sample_shape(shape)
+        elif shape != self.sample_shape_:
+            raise ValueError(f"X has samples of shape {list(shape)}, but {type(self).__name__} was fitted on "
+                             f"{list(self.sample_shape_)}")
+        return Xv, yv
+
+    # ---------------------------------------------------------------- fit
+    def _split(self, n: int, y: np.ndarray, groups, rng) -> tuple[np.ndarray, np.ndarray | None]:
+        idx = np.arange(n)
+        if not self.validation:
+            return idx, None
+        seed = rng.randint(2 ** 31 - 1)
+        try:
+            if groups is not None:
+                groups = np.asarray(groups)
+                if len(groups) != n:
+                    raise ValueError(f"groups has {len(groups)} entries but X has {n} samples")
+                if len(np.unique(groups)) < 2:
+                    raise ValueError("one group")
+                tr, va = next(GroupShuffleSplit(1, test_size=self.validation, random_state=seed).split(idx, y, groups))
+            else:
+                tr, va = next(StratifiedShuffleSplit(1, test_size=self.validation, random_state=seed).split(idx, y))
+        except ValueError as err:
+            if "groups has" in str(err):
+                raise
+            warnings.warn(f"{type(self).__name__}: too few samples/groups for a validation split of "
+                          f"{self.validation} ({err}); training on all {n} samples for max_epochs without early "
+                          "stopping", UserWarning, stacklevel=3)
+            return idx, None
+        if len(np.unique(y[tr])) < len(np.unique(y)):
+            warnings.warn(f"{type(self).__name__}: the validation split left a class out of training; training on all "
+                          "samples without early stopping", UserWarning, stacklevel=3)
+            return idx, None
+        return tr, va
+
+    def _make_net(self, module: nn.Module, n_classes: int, valid):
+        from skorch import NeuralNetClassifier
+        from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
+        from skorch.dataset import Dataset
+        from skorch.helper import predefined_split
+
+        callbacks: list[Any] = []
+        if valid is not None:
+            callbacks.append(("early_stopping", EarlyStopping(monitor="valid_loss", patience=int(self.patience),
+                                                              load_best=True, sink=_silent)))
+        if self.lr_schedule == "cosine":
+            callbacks.append(("lr_schedule", LRScheduler(policy="CosineAnnealingLR", T_max=int(self.max_epochs))))
+        if self.gradient_clip is not None:
+            callbacks.append(("gradient_clip", GradientNormClipping(float(self.gradient_clip))))
+        if self.verbose:
+            callbacks.append(("epoch_bar", _EpochBar(int(self.max_epochs))))
+        return NeuralNetClassifier(
+            module, criterion=nn.CrossEntropyLoss, optimizer=torch.optim.AdamW, lr=float(self.lr),
+            optimizer__weight_decay=float(self.weight_decay), optimizer__betas=tuple(self.betas),
+            max_epochs=int(self.max_epochs), batch_size=int(self.batch_size),
+            train_split=predefined_split(Dataset(*valid)) if valid is not None else None,
+            iterator_train__shuffle=True, classes=list(range(n_classes)), callbacks=callbacks,
+            device=_resolve_device(self.device), verbose=int(self.verbose >= 2))
+
+    def fit(self, X, y=None, groups=None):
+        """Train on ``X`` (array ``[n, *sample_shape]`` or a TorchEEG dataset) and labels ``y``.
+
+        ``groups`` (e.g. subject ids, ``[n]``) makes the internal validation split hold out whole groups; for a TorchEEG
+        dataset they default to its ``subject_id`` column.
+        """
+        self._check_params()
+        if _is_torch_dataset(X):
+            if y is not None:
+                raise ValueError("fit(dataset): the labels come from the dataset; pass y=None")
+            X, y, ds_groups = _dataset_to_arrays(X)
+            groups = ds_groups if groups is None else groups
+        X, y = self._validate_X(X, y, reset=True)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(f"y has 1 class ({encoder.classes_[0]!r}); a classifier needs at least 2 classes")
+        self.classes_ = encoder.classes_
+        self.sample_shape_ = tuple(X.shape[1:])
+        yi = encoder.transform(y).astype(np.int64)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(2 ** 31 - 1))
+        tr, va = self._split(len(X), yi, groups, rng)
+        self.valid_indices_ = va
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            try:
+                module = self._build_module(self.sample_shape_, len(self.classes_))
+            except TypeError as err:
+                raise ValueError(f"{type(self).__name__}: module_kwargs={self.module_kwargs!r} do not fit the "
+                                 f"module: {err}") from err
+            valid = (X[va], yi[va]) if va is not None else None
+            self.net_ = self._make_net(module, len(self.classes_), valid)
+            self.net_.fit(X[tr], yi[tr])
+        self.n_epochs_ = len(self.net_.history)
+        return self
+
+    # ---------------------------------------------------------------- fitted views
+    @property
+    def module_(self) -> nn.Module:
+        check_is_fitted(self, "net_")
+        return self.net_.module_
+
+    @property
+    def history_(self):
+        check_is_fitted(self, "net_")
+        return self.net_.history
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "net_")
+
+    # ---------------------------------------------------------------- predict
+    def _inputs(self, X) -> np.ndarray:
+        check_is_fitted(self, "net_")
+        if _is_torch_dataset(X):
+            X = _dataset_to_arrays(X)[0]
+        return self._validate_X(X, reset=False)[0]
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logits ``[n, n_classes]`` (for two classes: ``[n]``, the logit of ``classes_[1]`` minus ``classes_[0]``)."""
+        Xv = self._inputs(X)
+        logits = self.net_.forward(Xv, training=False).cpu().numpy()
+        return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities ``[n, n_classes]`` in ``classes_`` order (rows sum to 1)."""
+        Xv = self._inputs(X)
+        return self.net_.predict_proba(Xv).astype(np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels, drawn from ``classes_``."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    # ---------------------------------------------------------------- save / load
+    def _meta(self) -> dict:
+        classes = self.classes_.tolist()
+        return {"estimator": type(self).__name__, "classes": classes, "sample_shape": list(self.sample_shape_)}
+
+    def save_params(self, f_params=None, f_optimizer=None, f_criterion=None, f_history=None, f_meta=None) -> None:
+        """skorch's ``save_params`` (module / optimizer / history files) plus ``f_meta``: a JSON file with
+        ``classes_`` and the sample shape, which :meth:`load_params` needs to rebuild the module on a fresh estimator."""
+        check_is_fitted(self, "net_")
+        self.net_.save_params(f_params=f_params, f_optimizer=f_optimizer, f_criterion=f_criterion,
+                              f_history=f_history)
+        if f_meta is not None:
+            with open(f_meta, "w") as fh:
+                json.dump(self._meta(), fh)
+
+    def _init_from_meta(self, meta: dict) -> None:
+        if meta.get("estimator") != type(self).__name__:
+            raise ValueError(f"meta file is for {meta.get('estimator')}, not {type(self).__name__}")
+        self.classes_ = np.asarray(meta["classes"])
+        self.sample_shape_ = tuple(meta["sample_shape"])
+        self.n_features_in_ = self.sample_shape_[0]
+        self.net_ = self._make_net(self._build_module(self.sample_shape_, len(self.classes_), restoring=meta),
+                                   len(self.classes_), None)
+        self.net_.initialize()
+
+    def __getstate__(self) -> dict:
+        # Pickle the fitted module as a state_dict plus the meta that rebuilds it: modules with parametrizations
+        # (braindecode's max-norm constrained layers) cannot be pickled whole.
+        state = self.__dict__.copy()
+        net = state.pop("net_", None)
+        if net is not None:
+            state["_packed_net"] = {"meta": self._meta(),
+                                    "module": {k: v.cpu() for k, v in net.module_.state_dict().items()},
+                                    "history": net.history}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        packed = state.pop("_packed_net", None)
+        self.__dict__.update(state)
+        if packed is not None:
+            self._init_from_meta(packed["meta"])
+            self.net_.module_.load_state_dict(packed["module"])
+            self.net_.history = packed["history"]
+
+    def load_params(self, f_params=None, f_optimizer=None, f_criterion=None, f_history=None, f_meta=None):
+        """Load files written by :meth:`save_params`; an unfitted estimator needs ``f_meta``. Returns ``self``."""
+        self._check_params()
+        if f_meta is not None:
+            with open(f_meta) as fh:
+                self._init_from_meta(json.load(fh))
+        elif not hasattr(self, "net_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted; pass f_meta= (written by save_params) to "
+                                 "rebuild the module before loading its parameters")
+        self.net_.load_params(f_params=f_params, f_optimizer=f_optimizer, f_criterion=f_criterion,
+                              f_history=f_history)
+        return self
+
+
+def _grid_shape_error(name: str, shape: tuple) -> ValueError:
+    return ValueError(f"{name} expects X of shape [n, frames, 2 * bands, height, width] (the 'emotionclip' features, "
+                      f"[n, 4, 12, 9, 9] by default); got samples of shape {list(shape)}")
+
+
+def _sst_kwargs(shape: tuple, extra: dict | None) -> dict:
+    frames, maps, h, w = shape
+    return {"n_frames": frames, "n_bands": maps // 2, "grid_size": (h, w), **(extra or {})}
+
+
+class EmotionCLIPClassifier(_TorchClassifier):
+    """EmotionCLIP as a scikit-learn classifier: EEG encoder + projection matched to frozen class-prompt embeddings.
+
+    ``X``: the data layer's ``"emotionclip"`` frame grids ``[n, frames, 2 * bands, 9, 9]`` (SST-LegoViT encoder) or
+    flat feature vectors ``[n, features]`` such as SEED's flattened DE ``[n, 310]`` (MLP encoder); or a TorchEEG
+    dataset. ``y``: any labels. The text side is built from ``classes_``: each class's name is filled into the prompt
+    templates, embedded once by the frozen text encoder and stored inside the fitted module (``text_features``), so a
+    saved model predicts without the text encoder. :meth:`predict_zero_shot` scores new class prompts.
+
+    Parameters
+    ----------
+    encoder : {"auto", "sst_legovit", "mlp"}
+        EEG encoder; ``"auto"`` picks SST-LegoViT for 5-D grids and the MLP for 2-D input.
+    class_names : sequence of str or dict, optional
+        The text for each class: a list in ``classes_`` (sorted label) order, or a ``{label: name}`` dict.
+    prompts : sequence of str, optional
+        Prompt templates with one ``{}`` for the class name (default: the paper's 16).
+    dataset : {"auto", "seed", "seed-iv"}
+        Where class names come from when ``class_names`` is not given. ``"seed"``/``"seed-iv"``: that dataset's names
+        in sorted label order (SEED -1/0/1 -> negative/neutral/positive; SEED-IV 0..3 -> neutral/sad/fear/happy).
+        ``"auto"``: string labels are used as they are; three numeric classes get SEED's names, four SEED-IV's; any
+        other numeric labels their ``str()``.
+    text_encoder : str or path, optional
+        Hugging Face id or local folder of the text encoder (default: the bundled offline all-MiniLM-L6-v2).
+    logit_scale : float
+        Initial logit scale (1/0.07).
+    learnable_scale : bool
+        Learn the scale (clamped at 100) or keep it fixed.
+    text_cache_dir : path, optional
+        Cache of class text embeddings (default ``~/.cache/emoclip-plugin/text-embeddings``).
+    module_kwargs : dict, optional
+        Keyword arguments for the EEG encoder (``SSTLegoViT`` sizes, or ``MLPEncoder``'s ``hidden`` / ``drop_prob``).
+
+    The remaining parameters (``lr`` ... ``verbose``) are the shared training options documented on
+    :class:`SSTLegoViTClassifier`; defaults are the paper's recipe (AdamW 1e-4, weight decay 0.003, batch 64,
+    200 epochs, patience 50), with early stopping on an internal validation split of the training data.
+    """
+
+    def __init__(self, encoder: str = "auto", class_names=None, prompts: Sequence[str] | None = None,
+                 dataset: str = "auto", text_encoder: str | None = None, logit_scale: float = 1 / 0.07,
+                 learnable_scale: bool = True, text_cache_dir: str | None = None, lr: float = 1e-4,
+                 max_epochs: int = 200, batch_size: int = 64, weight_decay: float = 0.003, betas: tuple = (0.9, 0.98),
+                 validation: float = 0.2, patience: int = 50, lr_schedule: str = "cosine",
+                 gradient_clip: float | None = None, module_kwargs: dict | None = None, device: str = "cpu",
+                 random_state=None, verbose: int = 0):
+        super().__init__(lr=lr, max_epochs=max_epochs, batch_size=batch_size, weight_decay=weight_decay, betas=betas,
+                         validation=validation, patience=patience, lr_schedule=lr_schedule,
+                         gradient_clip=gradient_clip, module_kwargs=module_kwargs, device=device,
+                         random_state=random_state, verbose=verbose)
+        self.encoder = encoder
+        self.class_names = class_names
+        self.prompts = prompts
+        self.dataset = dataset
+        self.text_encoder = text_encoder
+        self.logit_scale = logit_scale
+        self.learnable_scale = learnable_scale
+        self.text_cache_dir = text_cache_dir
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.encoder not in ("auto", "sst_legovit", "mlp"):
+            raise ValueError(f"encoder={self.encoder!r}; expected 'auto', 'sst_legovit' or 'mlp'")
+        if self.dataset not in ("auto", "seed", "seed-iv"):
+            raise ValueError(f"dataset={self.dataset!r}; expected 'auto', 'seed' or 'seed-iv'")
+        if self.prompts is not None and (isinstance(self.prompts, str) or
+                                         not all(isinstance(p, str) and p.count("{}") == 1 for p in self.prompts)):
+            raise ValueError(f"prompts={self.prompts!r}; expected a list of templates, each with one '{{}}'")
+
+    def _encoder_kind(self, shape: tuple) -> str:
+        kind = self.encoder
+        if kind == "auto":
+            kind = "mlp" if len(shape) == 1 else "sst_legovit"
+        if kind == "mlp" and len(shape) != 1:
+            raise ValueError(f"encoder='mlp' takes 2-D X [n, features]; got samples of shape {list(shape)}")
+        if kind == "sst_legovit" and (len(shape) != 4 or shape[1] % 2):
+            raise _grid_shape_error(type(self).__name__, shape)
+        return kind
+
+    def _check_sample_shape(self, shape: tuple) -> None:
+        self._encoder_kind(shape)
+
+    def _class_texts(self, classes: np.ndarray) -> list[str]:
+        n = len(classes)
+        if self.class_names is not None:
+            if isinstance(self.class_names, dict):
+                missing = [c for c in classes.tolist() if c not in self.class_names]
+                if missing:
+                    raise ValueError(f"class_names has no entry for the labels {missing}")
+                names = [str(self.class_names[c]) for c in classes.tolist()]
+            else:
+                names = [str(c) for c in self.class_names]
+            if len(names) != n:
+                raise ValueError(f"class_names has {len(names)} names but y has {n} classes {classes.tolist()}")
+            return names
+        if self.dataset in ("seed", "seed-iv"):
+            names = list(class_names_for(self.dataset))
+            if len(names) != n:
+                raise ValueError(f"dataset={self.dataset!r} has {len(names)} classes {names} but y has {n}: "
+                                 f"{classes.tolist()}; pass class_names=")
+            return names
+        if classes.dtype.kind in "OUS":
+            return [str(c) for c in classes]
+        if n in (3, 4):
+            return list(class_names_for("seed" if n == 3 else "seed-iv"))
+        return [str(c) for c in classes.tolist()]
+
+    def _build_module(self, shape: tuple, n_classes: int, restoring: dict | None = None) -> nn.Module:
+        from .models import EmotionCLIP, MLPEncoder, SSTLegoViT
+        kind = self._encoder_kind(shape)
+        if kind == "mlp":
+            enc = MLPEncoder(shape[0], **(self.module_kwargs or {}))
+        else:
+            enc = SSTLegoViT(n_outputs=None, **_sst_kwargs(shape, self.module_kwargs))
+        templates = list(self.prompts) if self.prompts is not None else list(TEMPLATES)
+        if restoring is not None:
+            names = restoring["class_names"]
+            return EmotionCLIP(class_names=names, templates=templates, text_encoder=False,
+                               text_dim=restoring["text_dim"], encoder=enc, logit_scale=self.logit_scale,
+                               learnable_scale=self.learnable_scale)
+        self.class_names_ = self._class_texts(self.classes_)
+        return EmotionCLIP(class_names=self.class_names_, templates=templates, text_encoder=self.text_encoder,
+                           encoder=enc, logit_scale=self.logit_scale, learnable_scale=self.learnable_scale,
+                           cache_dir=self.text_cache_dir)
+
+    def _meta(self) -> dict:
+        return {**super()._meta(), "class_names": self.class_names_,
+                "text_dim": int(self.module_.text_features.shape[-1])}
+
+    def _init_from_meta(self, meta: dict) -> None:
+        self.class_names_ = list(meta["class_names"])
+        super()._init_from_meta(meta)
+
+    def _zero_shot_module(self, class_names, templates, text_encoder):
+        module = copy.deepcopy(self.module_)
+        module.set_classes([str(c) for c in class_names], templates=templates,
+                           text_encoder=self.text_encoder if text_encoder is None else text_encoder,
+                           cache_dir=self.text_cache_dir)
+        return module
+
+    def predict_proba_zero_shot(self, X, class_names: Sequence[str], templates: Sequence[str] | None = None,
+                                text_encoder: str | None = None) -> np.ndarray:
+        """Probabilities ``[n, len(class_names)]`` over *new* class prompts (the EEG side is unchanged).
+
+        The prompts are the templates (default: those the model was trained with) filled with ``class_names``, embedded
+        by the same text encoder as in training (its width must match).
+        """
+        Xv = self._inputs(X)
+        module = self._zero_shot_module(class_names, templates, text_encoder)
+        module.eval()
+        device = next(module.parameters()).device
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(Xv), int(self.batch_size)):
+                xb = torch.from_numpy(Xv[start:start + int(self.batch_size)]).to(device)
+                out.append(torch.softmax(module(xb), dim=-1).cpu().numpy())
+        return np.concatenate(out).astype(np.float64)
+
+    def predict_zero_shot(self, X, class_names: Sequence[str], labels: Sequence | None = None,
+                          templates: Sequence[str] | None = None, text_encoder: str | None = None) -> np.ndarray:
+        """Zero-shot prediction to new classes: returns ``labels`` (default: ``class_names``) for each sample.
+
+        Example: a model trained on SEED's negative/neutral/positive scored against SEED-IV's classes,
+        ``clf.predict_zero_shot(X_iv, ["neutral", "sad", "fear", "happy"], labels=[0, 1, 2, 3])``.
+        """
+        labels = np.asarray(list(class_names) if labels is None else list(labels))
+        if len(labels) != len(class_names):
+            raise ValueError(f"labels has {len(labels)} entries but class_names has {len(class_names)}")
+        proba = self.predict_proba_zero_shot(X, class_names, templates, text_encoder)
+        return labels[np.argmax(proba, axis=1)]
+
+
+class SSTLegoViTClassifier(_TorchClassifier):
+    """SST-LegoViT with a linear head and cross-entropy (the paper's "no text" ablation), as a classifier.
+
+    ``X``: ``[n, frames, 2 * bands, 9, 9]`` frame grids (``[n, 4, 12, 9, 9]`` by default) or a TorchEEG dataset of them.
+    Same training options and defaults as :class:`EmotionCLIPClassifier`.
+    """
+
+    __doc__ += _TRAINING_DOC
+
+    def _check_sample_shape(self, shape: tuple) -> None:
+        if len(shape) != 4 or shape[1] % 2:
+            raise _grid_shape_error(type(self).__name__, shape)
+
+    def _build_module(self, shape: tuple, n_classes: int, restoring: dict | None = None) -> nn.Module:
+        from .models import SSTLegoViT
+        return SSTLegoViT(n_outputs=n_classes, **_sst_kwargs(shape, self.module_kwargs))
+
+
+class _RegistryClassifier(_TorchClassifier):
+    """A registry baseline trained with the shared recipe; subclasses set ``_model`` and ``_shape_doc``."""
+
+    _model = ""
+    _shape_doc = ""
+    _ndim = 2
+
+    def _check_sample_shape(self, shape: tuple) -> None:
+        if len(shape) != self._ndim:
+            raise ValueError(f"{type(self).__name__} expects X of shape {self._shape_doc}; got samples of shape "
+                             f"{list(shape)}")
+
+    def _module_args(self, shape: tuple) -> dict:
+        raise NotImplementedError
+
+    def _build_module(self, shape: tuple, n_classes: int, restoring: dict | None = None) -> nn.Module:
+        from .registry import get_model
+        return get_model(self._model, num_classes=n_classes, **{**self._module_args(shape),
+                                                                 **(self.module_kwargs or {})})
+
+
+class DGCNNClassifier(_RegistryClassifier):
+    """TorchEEG's own ``torcheeg.models.DGCNN`` on band DE ``[n, electrodes, bands]`` (``[n, 62, 5]`` for SEED)."""
+
+    _model, _shape_doc, _ndim = "dgcnn", "[n, electrodes, bands] (band DE, [n, 62, 5])", 2
+
+    def _module_args(self, shape):
+        return {"num_electrodes": shape[0], "in_channels": shape[1]}
+
+
+class CCNNClassifier(_RegistryClassifier):
+    """TorchEEG's ``torcheeg.models.CCNN`` on band-DE grids ``[n, bands, 9, 9]``."""
+
+    _model, _shape_doc, _ndim = "ccnn", "[n, bands, height, width] (band-DE grids, [n, 5, 9, 9])", 3
+
+    def _module_args(self, shape):
+        return {"in_channels": shape[0], "grid_size": tuple(shape[1:])}
+
+
+class EEGNetClassifier(_RegistryClassifier):
+    """braindecode's ``EEGNet`` on raw EEG windows ``[n, channels, times]`` (SEED: 62 channels at 200 Hz)."""
+
+    _model, _shape_doc, _ndim = "eegnet", "[n, channels, times] (raw EEG at 200 Hz)", 2
+
+    def _module_args(self, shape):
+        return {"n_chans": shape[0], "n_times": shape[1], "sfreq": 200}
+
+
+for _cls in (DGCNNClassifier, CCNNClassifier, EEGNetClassifier):
+    _cls.__doc__ += "\n" + _TRAINING_DOC
+
+
+def _flatten(X):
+    X = np.asarray(X)
+    return X.reshape(len(X), -1)
+
+
+def make_de_logreg(C: float = 1.0, max_iter: int = 2000):
+    """The classical baseline: flatten band DE -> standardise (training statistics) -> logistic regression.
+
+    A scikit-learn ``Pipeline`` taking ``[n, 62, 5]`` or ``[n, 310]``.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+    return make_pipeline(FunctionTransformer(_flatten), StandardScaler(),
+                         LogisticRegression(C=C, max_iter=max_iter))
+
+
+#: Estimator factories by benchmark name, with the data layer's ``features=`` kind each one eats.
+ESTIMATORS: dict[str, tuple[Callable[..., Any], str]] = {
+    "emotionclip": (EmotionCLIPClassifier, "emotionclip"),
+    "sst_legovit": (SSTLegoViTClassifier, "emotionclip"),
+    "dgcnn": (DGCNNClassifier, "de"),
+    "ccnn": (CCNNClassifier, "de_grid"),
+    "eegnet": (EEGNetClassifier, "raw"),
+    "de_logreg": (make_de_logreg, "de"),
+}
+
+
+def list_estimators() -> list[str]:
+    """Names accepted by :func:`get_estimator` (and by the benchmark's ``--models``)."""
+    return list(ESTIMATORS)
+
+
+def estimator_input_kind(name: str) -> str:
+    """The data layer's ``features=`` value that estimator ``name`` takes."""
+    if name not in ESTIMATORS:
+        raise ValueError(f"unknown estimator {name!r}; choose from {list_estimators()}")
+    return ESTIMATORS[name][1]
+
+
+def get_estimator(name: str, **params):
+    """Build estimator ``name`` (see :func:`list_estimators`) with ``params``."""
+    estimator_input_kind(name)
+    return ESTIMATORS[name][0](**params)
+
+
+__all__ = ["EmotionCLIPClassifier", "SSTLegoViTClassifier", "DGCNNClassifier", "CCNNClassifier", "EEGNetClassifier",
+           "make_de_logreg", "get_estimator", "list_estimators", "estimator_input_kind", "PAPER_RECIPE"]
