@@ -13,5 +13,6 @@ bench: setup  ## the main job: benchmarks/run_all.py on the embedded default (AR
 test: setup  ## the test suite
 	$(PYTHON) -m pytest -q $(ARGS)
 
-perf: setup  ## speed figures (features)
+perf: setup  ## speed figures (features, models)
 	$(PYTHON) benchmarks/perf_features.py
+	$(PYTHON) benchmarks/perf_models.py
