@@ -1,103 +1,293 @@
-"""The benchmark command line (``benchmarks/run_all.py``, console script ``emoclip-bench``).
+"""The benchmark command line: ``python benchmarks/run_all.py`` (console script ``emoclip-bench``).
 
-Current scope: the classical baseline (band DE + standardisation + logistic regression) under strict
-leave-one-subject-out on SEED / SEED-IV folders loaded through TorchEEG; with no ``--root`` it writes and uses the
-embedded default (a small generated SEED-format folder). Normalisation statistics come from the training subjects
-only (a scikit-learn ``Pipeline`` fitted per fold); the test subject is used once.
+Runs EmotionCLIP and the baselines on SEED / SEED-IV under strict, leakage-free protocols and writes
+``OUT/results.csv`` (one row per dataset x protocol x model x fold x seed), ``OUT/provenance.json``, ``OUT/summary.md``
+and plots. Without ``--root`` it writes the embedded default (a small synthetic SEED-format folder) into the cache and
+runs the ``smoke`` preset on it. Re-running the same command skips finished folds.
 """
 from __future__ import annotations
 
 import argparse
-import csv
+import datetime as _dt
 import json
 import os
+import platform
+import socket
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
-
 DATASETS = ("seed", "seed-iv")
+PROTOCOL_CHOICES = ("cross-subject", "cross-time", "all")
+EMBEDDED = {"subjects": 5, "seconds": 20.0, "seed": 0}
+
+
+class UsageError(ValueError):
+    """A command-line value that cannot work; reported before any work starts."""
 
 
 def _embedded_default(dataset: str, cache: Path) -> Path:
     from .data.synthetic import write_folder
-    root = cache / "embedded" / f"{dataset}-5subjects-30s-seed0"
+    name = "Preprocessed_EEG" if dataset == "seed" else "eeg_raw_data"
+    root = (cache / "embedded" / f"{dataset}-{EMBEDDED['subjects']}subjects-{EMBEDDED['seconds']:g}s-"
+            f"seed{EMBEDDED['seed']}" / name)
     if not root.exists():
-        print(f"writing the embedded default {dataset} folder (synthetic, 5 subjects) to {root}")
-        write_folder(root, dataset)
+        print(f"writing the embedded default {dataset} folder (synthetic, {EMBEDDED['subjects']} subjects) to {root}")
+        write_folder(root, dataset, subjects=EMBEDDED["subjects"], seconds=EMBEDDED["seconds"], seed=EMBEDDED["seed"])
     return root
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="run_all.py", description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", choices=DATASETS + ("all",), default=None,
-                        help="dataset kind (default: detected from --root, or 'seed' for the embedded default)")
-    parser.add_argument("--root", type=Path, default=None, help="a real Preprocessed_EEG/ or eeg_raw_data/ folder")
-    parser.add_argument("--out", type=Path, default=Path("runs/latest"), help="results folder (default runs/latest)")
-    parser.add_argument("--cache", type=Path, default=None, help="cache folder (default ~/.cache/emoclip-plugin)")
-    args = parser.parse_args(argv)
+def build_parser() -> argparse.ArgumentParser:
+    from .estimators import list_estimators
+    from .benchmark.presets import PRESETS
+    p = argparse.ArgumentParser(prog="run_all.py", description=__doc__.split("\n")[0])
+    p.add_argument("--dataset", default=None, help=f"{' | '.join(DATASETS)} | all (default: detected from --root; "
+                                                   "'seed' for the embedded default)")
+    p.add_argument("--root", type=Path, action="append", default=None,
+                   help="a real Preprocessed_EEG/ or eeg_raw_data/ folder (feature folders: DE models only); "
+                        "repeat for SEED and SEED-IV")
+    p.add_argument("--protocol", default="cross-subject", help=" | ".join(PROTOCOL_CHOICES) + " (default cross-subject)")
+    p.add_argument("--models", default=None, help=f"comma-separated, from {','.join(list_estimators())} "
+                                                  "(default: the preset's)")
+    p.add_argument("--preset", default=None, help=f"{' | '.join(PRESETS)} (default: smoke for the embedded default, "
+                                                  "strict with --root)")
+    p.add_argument("--config", type=Path, default=None, help="YAML file overriding the preset's settings")
+    p.add_argument("--out", type=Path, default=Path("runs/latest"), help="results folder (default runs/latest)")
+    p.add_argument("--jobs", type=int, default=1, help="folds in parallel processes on this machine (default 1)")
+    p.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default 42, the paper's)")
+    p.add_argument("--shots", type=int, default=None, help="labelled windows per class of the test subject/session "
+                                                           "added to training (default: the preset's; strict 0)")
+    p.add_argument("--cross-subject", dest="cross_subject", default=None,
+                   help="per-session | pooled (default: the preset's)")
+    p.add_argument("--threads", type=int, default=None, help="torch threads per task (default: cores / jobs)")
+    p.add_argument("--cache", type=Path, default=None, help="cache folder (default $EMOCLIP_CACHE or "
+                                                            "~/.cache/emoclip-plugin)")
+    p.add_argument("--verbose", action="store_true", help="epoch progress bars")
+    return p
 
-    from .data.cache import default_cache_dir
-    from .data.folders import detect_family
-    from .data.seed import load_dataset, to_numpy
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, f1_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    cache = args.cache or default_cache_dir()
-    if args.root is not None:
-        if not args.root.is_dir():
-            parser.error(f"--root {args.root}: folder not found")
-        family = detect_family(args.root)
-        if family.endswith("-features"):
-            parser.error(f"--root {args.root} is a feature folder ({family}); this command needs raw EEG")
-        if args.dataset not in (None, family):
-            parser.error(f"--dataset {args.dataset} does not match the folder, which looks like {family}")
-        runs = [(family, args.root, "real data")]
+def _validate(args) -> dict:
+    """Check every option before any work; returns the resolved run settings."""
+    from .benchmark.presets import ConfigError, PRESETS, resolve_config
+    from .data.folders import DataFolderError, detect_family
+    from .estimators import estimator_input_kind, list_estimators
+
+    if args.dataset is not None and args.dataset not in DATASETS + ("all",):
+        raise UsageError(f"--dataset {args.dataset!r}: choose from {', '.join(DATASETS + ('all',))}")
+    if args.protocol not in PROTOCOL_CHOICES:
+        raise UsageError(f"--protocol {args.protocol!r}: choose from {', '.join(PROTOCOL_CHOICES)}")
+    if args.preset is not None and args.preset not in PRESETS:
+        raise UsageError(f"--preset {args.preset!r}: choose from {', '.join(PRESETS)}")
+    for name in ("jobs",):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name} {getattr(args, name)}: expected an integer >= 1")
+    if args.threads is not None and args.threads < 1:
+        raise UsageError(f"--threads {args.threads}: expected an integer >= 1")
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: expected an integer >= 0")
+    if args.shots is not None and args.shots < 0:
+        raise UsageError(f"--shots {args.shots}: expected an integer >= 0")
+    if args.cross_subject is not None and args.cross_subject not in ("per-session", "pooled"):
+        raise UsageError(f"--cross-subject {args.cross_subject!r}: choose from per-session, pooled")
+    if args.scheduler is not None:
+        if "://" not in args.scheduler and ":" not in args.scheduler:
+            raise UsageError(f"--scheduler {args.scheduler!r}: expected an address like tcp://HOST:PORT")
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise UsageError("--scheduler needs Dask distributed: pip install 'emoclip-plugin[dask]'") from None
+        if args.jobs != 1:
+            raise UsageError("--jobs and --scheduler exclude each other (the cluster decides the parallelism)")
+
+    sources = []
+    if args.root:
+        for root in args.root:
+            if not root.is_dir():
+                raise UsageError(f"--root {root}: folder not found")
+            try:
+                family = detect_family(root)
+            except DataFolderError as err:
+                raise UsageError(f"--root {root}: {err}") from None
+            sources.append((family.replace("-features", ""), family, root, "real"))
+        wanted = DATASETS if args.dataset == "all" else (args.dataset,) if args.dataset else None
+        if wanted is not None:
+            found = {s[0] for s in sources}
+            missing = [d for d in wanted if d not in found]
+            if missing:
+                raise UsageError(f"--dataset {args.dataset}: no --root for {missing}; the folders given look like "
+                                 f"{sorted(found)}")
+            sources = [s for s in sources if s[0] in wanted]
+        if len({s[0] for s in sources}) != len(sources):
+            raise UsageError("two --root folders of the same dataset; give one per dataset")
     else:
-        names = DATASETS if args.dataset == "all" else (args.dataset or "seed",)
-        runs = [(d, _embedded_default(d, cache), "synthetic embedded default") for d in names]
+        datasets = DATASETS if args.dataset == "all" else (args.dataset or "seed",)
+        sources = [(d, d, None, "synthetic") for d in datasets]
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for dataset, root, origin in runs:
-        ds = load_dataset(root, dataset, "de", cache_dir=cache / "datasets")
-        X, y, info = to_numpy(ds)
-        X = X.reshape(len(X), -1)
-        subjects = sorted(info["subject_id"].unique())
-        print(f"{dataset} ({origin}): {len(X)} windows, {len(subjects)} subjects; protocol cross-subject "
-              f"leave-one-subject-out, sessions pooled ({len(subjects)} folds); model logreg (DE + LR)")
-        for s in subjects:
-            test = (info["subject_id"] == s).to_numpy()
-            t0 = time.perf_counter()
-            clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(X[~test], y[~test])
-            pred = clf.predict(X[test])
-            rows.append(dict(dataset=dataset, protocol="cross-subject", preset="strict", model="logreg", fold=int(s),
-                             test_subject=int(s), test_session="all", n_train=int((~test).sum()),
-                             n_test=int(test.sum()), accuracy=accuracy_score(y[test], pred),
-                             f1_macro=f1_score(y[test], pred, average="macro"),
-                             train_seconds=time.perf_counter() - t0, seed=0, data=origin))
-    tmp = args.out / ".results.csv.tmp"
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, args.out / "results.csv")
-    lines = ["| dataset | protocol | model | folds | accuracy (mean ± std) | F1 macro |", "|---|---|---|---|---|---|"]
-    for dataset in dict.fromkeys(r["dataset"] for r in rows):
-        sub = [r for r in rows if r["dataset"] == dataset]
-        acc = np.array([r["accuracy"] for r in sub])
-        f1 = np.array([r["f1_macro"] for r in sub])
-        lines.append(f"| {dataset} ({sub[0]['data']}) | cross-subject LOSO, strict | logreg | {len(sub)} | "
-                     f"{100 * acc.mean():.2f} ± {100 * acc.std():.2f} | {100 * f1.mean():.2f} |")
-    summary = "\n".join(lines)
-    (args.out / "summary.md").write_text(summary + "\n")
-    print(summary)
-    print(f"results: {args.out / 'results.csv'}, summary: {args.out / 'summary.md'}")
+    preset = args.preset or ("strict" if args.root else "smoke")
+    try:
+        config = resolve_config(preset, args.config, {"shots": args.shots, "cross_subject": args.cross_subject})
+    except ConfigError as err:
+        raise UsageError(str(err)) from None
+    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else config["default_models"]
+    bad = [m for m in models if m not in list_estimators()]
+    if bad or not models:
+        raise UsageError(f"--models: unknown {bad or 'empty list'}; choose from {', '.join(list_estimators())}")
+    for dataset, family, root, _ in sources:
+        if family.endswith("-features"):
+            usable = [m for m in models if estimator_input_kind(m) in ("de", "de_grid")]
+            if len(usable) != len(models):
+                raise UsageError(f"--root {root} is a feature folder ({family}): it has band DE only, so "
+                                 f"{sorted(set(models) - set(usable))} cannot run; use a raw folder or "
+                                 f"--models {','.join(usable) or 'dgcnn,de_logreg'}")
+    protocols = ["cross-subject", "cross-time"] if args.protocol == "all" else [args.protocol]
+    jobs = args.jobs
+    threads = args.threads or max(1, (os.cpu_count() or 1) // jobs)
+    return {"sources": sources, "preset": preset, "config": config, "models": models, "protocols": protocols,
+            "threads": threads}
+
+
+def _versions() -> dict:
+    from importlib import metadata
+    out = {"python": platform.python_version()}
+    for pkg in ("emoclip-plugin", "torch", "torcheeg", "braindecode", "skorch", "scikit-learn", "transformers",
+                "numpy", "scipy", "pandas", "mne", "distributed"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def _git_commit() -> str | None:
+    import subprocess
+    try:
+        here = Path(__file__).resolve().parent
+        return subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def run(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = _validate(args)
+    except UsageError as err:
+        parser.error(str(err))
+    import logging
+
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from .benchmark.presets import config_hash
+    from .benchmark.report import plot_all, write_summary
+    from .benchmark.runner import build_tasks, execute, prepare_data
+    from .benchmark.store import ResultStore, atomic_write
+    from .data.cache import default_cache_dir
+    from .estimators import estimator_input_kind
+    from .protocols import LeakageError
+
+    logging.getLogger("torcheeg").setLevel(logging.WARNING)
+    config, preset, models = settings["config"], settings["preset"], settings["models"]
+    cache = args.cache or default_cache_dir()
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    print(f"preset: {preset} — {config['description']}")
+    if "cross-subject" in settings["protocols"]:
+        print(f"cross-subject mode: {config['cross_subject']} (option --cross-subject per-session|pooled)")
+    print(f"protocols: {', '.join(settings['protocols'])}; models: {', '.join(models)}; shots: {config['shots']}"
+          + (f" ({config['calibration']})" if config["shots"] else "") + f"; seed {args.seed}; output: {args.out}")
+
+    sources = []
+    for dataset, family, root, label in settings["sources"]:
+        if root is None:
+            root = _embedded_default(dataset, cache)
+        sources.append((dataset, family, root, label))
+    prepared, class_names, roots = {}, {}, {}
+    for dataset, family, root, label in sources:
+        for kind in dict.fromkeys(estimator_input_kind(m) for m in models):
+            print(f"loading {dataset} ({label}) as '{kind}' features from {root}")
+            prep = prepare_data(root, family, kind, cache)
+            prepared[(dataset, kind)] = prep
+            class_names[dataset] = prep.class_names
+        roots[dataset] = {"root": str(root), "data": label,
+                          "cache_keys": {k: p.cache_key for (d, k), p in prepared.items() if d == dataset}}
+    try:
+        tasks = build_tasks(prepared, [s[0] for s in sources], settings["protocols"], models, config, preset,
+                            [args.seed], settings["threads"], Path(cache) / "splits",
+                            {s[0]: s[3] for s in sources}, _versions()["emoclip-plugin"] or "dev")
+    except LeakageError as err:
+        print(f"leakage guard: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        parser.error(str(err))
+
+    out = Path(args.out)
+    store = ResultStore(out)
+    done = [t for t in tasks if store.load(t.task_id, t.config_hash) is not None]
+    todo = [t for t in tasks if store.load(t.task_id, t.config_hash) is None]
+    print(f"{len(tasks)} folds x models: {len(done)} already finished in {out} (skipped), {len(todo)} to run"
+          + (f" on {args.scheduler}" if args.scheduler else f" with {args.jobs} job(s) x {settings['threads']} "
+             "thread(s)"))
+    provenance = {"command": [sys.executable] + sys.argv if argv is None else ["run_all.py", *argv],
+                  "started": started, "host": socket.gethostname(), "git_commit": _git_commit(),
+                  "versions": _versions(), "preset": preset, "config": config, "config_hash": config_hash(config),
+                  "models": models, "protocols": settings["protocols"], "seed": args.seed, "datasets": roots,
+                  "jobs": args.jobs, "scheduler": args.scheduler, "threads_per_task": settings["threads"]}
+    atomic_write(out / "provenance.json", json.dumps(provenance, indent=1, default=str))
+
+    keys = [(t.task_id, t.config_hash) for t in tasks]
+    errors = []
+    bar = tqdm(total=len(tasks), initial=len(done), desc="folds", unit="fold")
+
+    def on_result(task, result):
+        store.save(task.task_id, result)
+        store.write_csv(store.results(keys))
+        bar.set_postfix_str(f"{task.model} {task.fold.name}: {100 * result['row']['accuracy']:.1f}%")
+        bar.update(1)
+
+    def on_error(task, err):
+        errors.append((task.task_id, err))
+        bar.write(f"FAILED {task.task_id}: {type(err).__name__}: {err}")
+        bar.update(1)
+
+    if todo:
+        if args.verbose:
+            todo = [_with_verbose(t) for t in todo]
+        execute(todo, on_result, on_error, jobs=args.jobs, scheduler=args.scheduler,
+                validation=config["validation"])
+    bar.close()
+    results = store.results(keys)
+    store.write_csv(results)
+    rows = pd.DataFrame([r["row"] for r in results])
+    chance = {d: 1 / len(c) for d, c in class_names.items()}
+    text = write_summary(rows, out, config, preset, chance)
+    plots = plot_all(results, out, class_names)
+    provenance["finished"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    provenance["folds_finished"], provenance["folds_failed"] = len(results), len(errors)
+    atomic_write(out / "provenance.json", json.dumps(provenance, indent=1, default=str))
+    print(text)
+    print(f"results: {out / 'results.csv'} ({len(results)} rows); plots: {', '.join(p.name for p in plots)}")
+    if errors:
+        print(f"{len(errors)} task(s) failed: " + "; ".join(f"{t}: {e}" for t, e in errors), file=sys.stderr)
+        return 1
     return 0
+
+
+def _with_verbose(task):
+    from dataclasses import replace
+    if "random_state" not in _estimator_params(task.model):
+        return task
+    return replace(task, params={**task.params, "verbose": 1})
+
+
+def _estimator_params(name: str) -> set:
+    from .estimators import get_estimator
+    return set(get_estimator(name).get_params())
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(argv)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,21 @@ _TRAINING_DOC = """
         Seeds weight init, shuffling and the validation split; same seed -> same predictions on CPU.
     verbose : int
         0 silent; 1 a tqdm bar over epochs; 2 also skorch's per-epoch table.
+    callbacks : list of (name, skorch Callback) or None
+        Extra skorch callbacks (e.g. one that records a metric in ``history_`` each epoch).
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The labels seen in ``fit``, sorted; ``predict`` returns them.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net (``module_`` and ``history_`` are views on it).
+    sample_shape_ : tuple
+        Shape of one sample of ``X``.
+    valid_indices_ : ndarray or None
+        Rows of the ``fit`` input used for early stopping (``None`` without a split).
+    n_epochs_ : int
+        Epochs actually run.
 """
 
 
@@ -128,7 +143,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, lr: float = 1e-4, max_epochs: int = 200, batch_size: int = 64, weight_decay: float = 0.003,
                  betas: tuple = (0.9, 0.98), validation: float = 0.2, patience: int = 50, lr_schedule: str = "cosine",
                  gradient_clip: float | None = None, module_kwargs: dict | None = None, device: str = "cpu",
-                 random_state=None, verbose: int = 0):
+                 random_state=None, verbose: int = 0, callbacks: list | None = None):
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -142,6 +157,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
 
     # ---------------------------------------------------------------- subclass hooks
     def _check_sample_shape(self, shape: tuple) -> None:
@@ -176,6 +192,9 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             bad("module_kwargs", "None or a dict")
         if self.verbose not in (0, 1, 2, False, True):
             bad("verbose", "0, 1 or 2")
+        if self.callbacks is not None and not (isinstance(self.callbacks, (list, tuple)) and all(
+                isinstance(c, tuple) and len(c) == 2 and isinstance(c[0], str) for c in self.callbacks)):
+            bad("callbacks", "None or a list of (name, skorch callback) pairs")
 
     def _validate_X(self, X, y=None, reset: bool = True):
         """Arrays -> float32 ``X`` (finite, >= 2-D) and ``y``; checks the per-sample shape."""
@@ -240,6 +259,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(("gradient_clip", GradientNormClipping(float(self.gradient_clip))))
         if self.verbose:
             callbacks.append(("epoch_bar", _EpochBar(int(self.max_epochs))))
+        callbacks += list(self.callbacks or [])
         return NeuralNetClassifier(
             module, criterion=nn.CrossEntropyLoss, optimizer=torch.optim.AdamW, lr=float(self.lr),
             optimizer__weight_decay=float(self.weight_decay), optimizer__betas=tuple(self.betas),
@@ -434,11 +454,11 @@ class EmotionCLIPClassifier(_TorchClassifier):
                  max_epochs: int = 200, batch_size: int = 64, weight_decay: float = 0.003, betas: tuple = (0.9, 0.98),
                  validation: float = 0.2, patience: int = 50, lr_schedule: str = "cosine",
                  gradient_clip: float | None = None, module_kwargs: dict | None = None, device: str = "cpu",
-                 random_state=None, verbose: int = 0):
+                 random_state=None, verbose: int = 0, callbacks: list | None = None):
         super().__init__(lr=lr, max_epochs=max_epochs, batch_size=batch_size, weight_decay=weight_decay, betas=betas,
                          validation=validation, patience=patience, lr_schedule=lr_schedule,
                          gradient_clip=gradient_clip, module_kwargs=module_kwargs, device=device,
-                         random_state=random_state, verbose=verbose)
+                         random_state=random_state, verbose=verbose, callbacks=callbacks)
         self.encoder = encoder
         self.class_names = class_names
         self.prompts = prompts

@@ -1,0 +1,141 @@
+"""Benchmark presets and configuration files: what each preset trains, and how a YAML file overrides it.
+
+A resolved configuration is a plain dict::
+
+    cross_subject: per-session | pooled      # leave-one-subject-out within each session, or sessions pooled
+    shots: 0                                 # labelled windows per class of the test subject/session added to training
+    calibration: trials | windows            # strict (whole trials, none shared with test) or the paper's random draw
+    strict: true                             # run the leakage guard's strict few-shot check
+    test_best_epoch: false                   # also record the best epoch *on the test data* (optimistic, paper only)
+    validation: 0.2                          # inner validation fraction (whole training subjects / trials)
+    models: {name: {estimator parameters}}   # per-model settings (see emoclip_plugin.estimators)
+    default_models: [emotionclip, sst_legovit, dgcnn, de_logreg]
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from ..estimators import list_estimators
+from ..protocols import CALIBRATION_MODES, CROSS_SUBJECT_MODES
+
+#: A compact SST-LegoViT (d_model 32, one layer per stage, 32x32 working grid) for CPU smoke runs.
+COMPACT_SST = {"d_model": 32, "n_heads": 2, "depths": [1, 1, 1], "conv_hidden": 32, "img_size": 32}
+
+_SMOKE_DEEP = {"module_kwargs": COMPACT_SST, "lr": 3e-4, "max_epochs": 30, "patience": 8, "batch_size": 64}
+_BASELINES = {
+    "dgcnn": {"lr": 1e-3, "max_epochs": 100, "patience": 20},
+    "ccnn": {"lr": 1e-3, "max_epochs": 100, "patience": 20},
+    "eegnet": {"lr": 1e-3, "max_epochs": 100, "patience": 20},
+    "de_logreg": {},
+}
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "smoke": {
+        "description": "quick CPU check: compact SST-LegoViT, few epochs, sessions pooled, 0-shot, strict",
+        "cross_subject": "pooled", "shots": 0, "calibration": "trials", "strict": True, "test_best_epoch": False,
+        "validation": 0.2,
+        "models": {"emotionclip": _SMOKE_DEEP, "sst_legovit": _SMOKE_DEEP,
+                   "dgcnn": {"lr": 1e-2, "max_epochs": 40, "patience": 8},
+                   "ccnn": {"lr": 1e-3, "max_epochs": 20, "patience": 5},
+                   "eegnet": {"lr": 1e-3, "max_epochs": 20, "patience": 5}, "de_logreg": {}},
+        "default_models": ["emotionclip", "sst_legovit", "dgcnn", "de_logreg"],
+    },
+    "strict": {
+        "description": "leakage-free: per-session LOSO, 0-shot, early stopping on held-out training subjects, "
+                       "paper-size models and recipe",
+        "cross_subject": "per-session", "shots": 0, "calibration": "trials", "strict": True, "test_best_epoch": False,
+        "validation": 0.2,
+        "models": {"emotionclip": {}, "sst_legovit": {}, **_BASELINES},
+        "default_models": ["emotionclip", "sst_legovit", "dgcnn", "de_logreg"],
+    },
+    "paper": {
+        "description": "the paper's protocol: per-session LOSO, 32-shot random calibration windows (may share trials "
+                       "with test windows), plus the best epoch on the test data reported separately (optimistic)",
+        "cross_subject": "per-session", "shots": 32, "calibration": "windows", "strict": False,
+        "test_best_epoch": True, "validation": 0.2,
+        "models": {"emotionclip": {}, "sst_legovit": {}, **_BASELINES},
+        "default_models": ["emotionclip", "sst_legovit", "dgcnn", "de_logreg"],
+    },
+}
+
+_KEYS = {"description", "cross_subject", "shots", "calibration", "strict", "test_best_epoch", "validation", "models",
+         "default_models"}
+
+
+class ConfigError(ValueError):
+    """A bad preset, configuration file or option value."""
+
+
+def _check(config: dict, where: str) -> dict:
+    unknown = set(config) - _KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; valid keys: {sorted(_KEYS)}")
+    if config["cross_subject"] not in CROSS_SUBJECT_MODES:
+        raise ConfigError(f"{where}: cross_subject={config['cross_subject']!r}; choose from {CROSS_SUBJECT_MODES}")
+    if config["calibration"] not in CALIBRATION_MODES:
+        raise ConfigError(f"{where}: calibration={config['calibration']!r}; choose from {CALIBRATION_MODES}")
+    shots = config["shots"]
+    if not isinstance(shots, int) or isinstance(shots, bool) or shots < 0:
+        raise ConfigError(f"{where}: shots={shots!r}; expected an integer >= 0")
+    v = config["validation"]
+    if not isinstance(v, (int, float)) or not 0 <= v < 1:
+        raise ConfigError(f"{where}: validation={v!r}; expected a fraction in [0, 1)")
+    for flag in ("strict", "test_best_epoch"):
+        if not isinstance(config[flag], bool):
+            raise ConfigError(f"{where}: {flag}={config[flag]!r}; expected true or false")
+    if not isinstance(config["models"], dict):
+        raise ConfigError(f"{where}: models must map model names to parameter dicts")
+    for name, params in config["models"].items():
+        if name not in list_estimators():
+            raise ConfigError(f"{where}: unknown model {name!r} under models; valid: {list_estimators()}")
+        if not isinstance(params, dict):
+            raise ConfigError(f"{where}: models.{name} must be a dict of estimator parameters, got {params!r}")
+    for name in config["default_models"]:
+        if name not in list_estimators():
+            raise ConfigError(f"{where}: unknown model {name!r} in default_models; valid: {list_estimators()}")
+    return config
+
+
+def resolve_config(preset: str, config_file: str | Path | None = None, overrides: dict | None = None) -> dict:
+    """The preset's settings, updated by a YAML file (same keys; ``models`` merged per model) and ``overrides``."""
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}; choose from {sorted(PRESETS)}")
+    config = copy.deepcopy(PRESETS[preset])
+    if config_file is not None:
+        import yaml
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"--config {path}: file not found")
+        try:
+            loaded = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            raise ConfigError(f"--config {path}: not valid YAML ({err})") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"--config {path}: expected a mapping of settings, got {type(loaded).__name__}")
+        models = loaded.pop("models", None) or {}
+        if not isinstance(models, dict):
+            raise ConfigError(f"--config {path}: models must map model names to parameter dicts")
+        unknown = set(loaded) - _KEYS
+        if unknown:
+            raise ConfigError(f"--config {path}: unknown key(s) {sorted(unknown)}; valid keys: {sorted(_KEYS)}")
+        config.update(loaded)
+        for name, params in models.items():
+            if not isinstance(params, dict) and params is not None:
+                raise ConfigError(f"--config {path}: models.{name} must be a dict of estimator parameters")
+            config["models"][name] = {**config["models"].get(name, {}), **(params or {})}
+        where = f"--config {path}"
+    else:
+        where = f"preset {preset!r}"
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            config[key] = value
+    return _check(config, where)
+
+
+def config_hash(payload: Any) -> str:
+    """A 12-hex-digit hash of a JSON-able payload (the settings that determine one result row)."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]

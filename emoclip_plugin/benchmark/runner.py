@@ -1,0 +1,238 @@
+"""The benchmark's task grid and its execution: locally, in parallel processes, or on a Dask cluster.
+
+One task = (dataset, protocol, model, fold, seed). The main process loads each dataset through TorchEEG once per
+feature kind, stores the arrays as ``.npy`` files in the cache (crash-safe, keyed by the dataset's cache key), builds
+the folds, runs the leakage guard on every fold, and sends small :class:`Task` records (row indices, parameters, a
+path to the arrays) to :func:`run_task` wherever it runs. Results come back to the main process, which alone writes
+the results store. With a remote Dask cluster the cache folder must be on storage the workers can read.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..data.cache import cached_build
+from ..data.seed import load_dataset, to_numpy
+from ..estimators import estimator_input_kind, get_estimator
+from ..protocols import (Fold, add_calibration, check_no_leakage, cross_subject_folds, cross_time_folds,
+                         fit_groups)
+from .presets import config_hash
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything :func:`run_task` needs; picklable and small (rows, not data)."""
+
+    task_id: str
+    dataset: str
+    data: str
+    protocol: str
+    preset: str
+    model: str
+    seed: int
+    fold: Fold = field(repr=False)
+    groups: np.ndarray = field(repr=False)
+    data_dir: str
+    params: dict
+    n_classes: int
+    cross_subject: str
+    shots: int
+    calibration: str
+    test_best_epoch: bool
+    threads: int
+    config_hash: str
+
+
+@dataclass
+class PreparedData:
+    """One dataset's arrays for one feature kind: ``data_dir`` holds ``X.npy`` ``[n, *shape]`` and ``y.npy``."""
+
+    dataset: str
+    kind: str
+    data_dir: str
+    info: pd.DataFrame
+    y: np.ndarray
+    class_names: list
+    cache_key: str
+    dataset_obj: object = field(repr=False)
+
+
+def prepare_data(root: str | os.PathLike, family: str, kind: str, cache_dir: str | os.PathLike) -> PreparedData:
+    """Load ``root`` through TorchEEG as ``kind`` features and keep the arrays as ``.npy`` files in the cache."""
+    ds = load_dataset(root, family, kind, cache_dir=cache_dir)
+
+    def build(path: str) -> str:
+        p = Path(path)
+        if not (p / "X.npy").is_file():
+            p.mkdir(parents=True, exist_ok=True)
+            X, y, _ = to_numpy(ds)
+            np.save(p / "X.npy", X)
+            np.save(p / "y.npy", y)
+        return path
+
+    data_dir = cached_build(Path(cache_dir) / "arrays", f"{family}-{kind}", ds.cache_key, build)
+    y = np.load(Path(data_dir) / "y.npy")
+    return PreparedData(family, kind, data_dir, ds.info.reset_index(drop=True), y, list(ds.class_names),
+                        ds.cache_key, ds)
+
+
+def make_folds(prepared: PreparedData, protocol: str, cross_subject: str, split_dir: str | os.PathLike) -> list[Fold]:
+    if protocol == "cross-subject":
+        return cross_subject_folds(prepared.dataset_obj, cross_subject, split_dir, prepared.cache_key)
+    return cross_time_folds(prepared.info)
+
+
+def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[str], protocols: list[str],
+                models: list[str], config: dict, preset: str, seeds: list[int], threads: int,
+                split_dir: str | os.PathLike, data_label: dict[str, str], version: str) -> list[Task]:
+    """The task grid, every fold checked by the leakage guard before anything trains."""
+    tasks = []
+    for dataset in datasets:
+        for protocol in protocols:
+            folds_by_kind: dict[str, list[Fold]] = {}
+            for model in models:
+                kind = estimator_input_kind(model)
+                prep = prepared[(dataset, kind)]
+                if kind not in folds_by_kind:
+                    folds_by_kind[kind] = make_folds(prep, protocol, config["cross_subject"], split_dir)
+                params = dict(config["models"].get(model, {}))
+                for seed in seeds:
+                    for base in folds_by_kind[kind]:
+                        fold = add_calibration(base, prep.info, prep.y, config["shots"], config["calibration"], seed)
+                        check_no_leakage(fold, prep.info, strict=config["strict"])
+                        payload = {"data": prep.cache_key, "dataset": dataset, "protocol": protocol,
+                                   "cross_subject": config["cross_subject"] if protocol == "cross-subject" else None,
+                                   "shots": config["shots"], "calibration": config["calibration"],
+                                   "validation": config["validation"], "test_best_epoch": config["test_best_epoch"],
+                                   "model": model, "params": params, "seed": seed, "fold": fold.name,
+                                   "threads": threads, "version": version}
+                        task_id = f"{dataset}__{protocol}__{model}__{fold.name}__seed{seed}"
+                        tasks.append(Task(task_id, dataset, data_label[dataset], protocol, preset, model, seed, fold,
+                                          fit_groups(fold, prep.info), prep.data_dir, params, len(prep.class_names),
+                                          config["cross_subject"], config["shots"], config["calibration"],
+                                          config["test_best_epoch"], threads, config_hash(payload)))
+    return tasks
+
+
+def _test_accuracy_callback(X_test: np.ndarray, y_test: np.ndarray):
+    from skorch.callbacks import Callback
+
+    class TestAccuracy(Callback):
+        """Records accuracy on the test fold after every epoch (``paper`` preset only: optimistic selection)."""
+
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("test_acc", float(np.mean(net.predict(X_test) == y_test)))
+
+    return TestAccuracy()
+
+
+def run_task(task: Task, validation: float = 0.2) -> dict:
+    """Train and test one fold; returns ``{"row": results.csv row, "confusion": ..., "history": ...}``."""
+    import torch
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+    torch.set_num_threads(task.threads)
+    X = np.load(Path(task.data_dir) / "X.npy", mmap_mode="r")
+    y = np.load(Path(task.data_dir) / "y.npy")
+    fold = task.fold
+    fit_rows = fold.fit_rows
+    if np.intersect1d(fit_rows, fold.test).size:
+        raise AssertionError(f"{task.task_id}: test rows in the training rows")
+    X_fit, y_fit = np.ascontiguousarray(X[fit_rows]), y[fit_rows]
+    X_test, y_test = np.ascontiguousarray(X[fold.test]), y[fold.test]
+    est = get_estimator(task.model, **task.params)
+    deep = "random_state" in est.get_params()
+    if deep:
+        extra = {"random_state": task.seed}
+        if "validation" not in task.params:
+            extra["validation"] = validation
+        if task.test_best_epoch:
+            extra["callbacks"] = [("test_accuracy", _test_accuracy_callback(X_test, y_test))]
+        est.set_params(**extra)
+    start = time.perf_counter()
+    if deep:
+        est.fit(X_fit, y_fit, groups=task.groups)
+    else:
+        est.fit(X_fit, y_fit)
+    train_seconds = time.perf_counter() - start
+    pred = est.predict(X_test)
+    history, n_valid, best_on_test, epochs = [], 0, float("nan"), 1
+    if deep:
+        if est.valid_indices_ is not None:
+            valid_rows = fit_rows[est.valid_indices_]
+            if np.intersect1d(valid_rows, fold.test).size:
+                raise AssertionError(f"{task.task_id}: test rows in the validation rows")
+            n_valid = len(valid_rows)
+        keys = ("epoch", "train_loss", "valid_loss", "valid_acc", "test_acc")
+        history = [{k: row[k] for k in keys if k in row} for row in est.history_]
+        epochs = est.n_epochs_
+        if task.test_best_epoch:
+            best_on_test = max(row.get("test_acc", float("nan")) for row in history)
+    row = {
+        "dataset": task.dataset, "data": task.data, "protocol": task.protocol, "preset": task.preset,
+        "model": task.model, "fold": fold.name, "test_subject": fold.test_subject,
+        "test_session": fold.test_session if fold.test_session is not None else "all",
+        "train_session": fold.train_session if fold.train_session is not None else "all",
+        "cross_subject": task.cross_subject if task.protocol == "cross-subject" else "",
+        "shots": task.shots, "calibration": task.calibration if task.shots else "",
+        "n_train": int(len(fit_rows) - n_valid), "n_calibration": int(len(fold.calibration)), "n_valid": int(n_valid),
+        "n_test": int(len(fold.test)), "accuracy": float(accuracy_score(y_test, pred)),
+        "f1_macro": float(f1_score(y_test, pred, average="macro", labels=np.arange(task.n_classes),
+                                   zero_division=0)),
+        "accuracy_test_best_epoch": best_on_test, "epochs": int(epochs), "train_seconds": round(train_seconds, 3),
+        "seed": task.seed, "config_hash": task.config_hash,
+    }
+    cm = confusion_matrix(y_test, pred, labels=np.arange(task.n_classes))
+    return {"row": row, "confusion": cm.tolist(), "history": history}
+
+
+def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error: Callable[[Task, BaseException], None],
+            jobs: int = 1, scheduler: str | None = None, validation: float = 0.2) -> None:
+    """Run ``tasks`` one by one, in ``jobs`` processes, or on the Dask scheduler at ``scheduler``; each result goes to
+    ``on_result`` in the main process as soon as it is ready."""
+    if not tasks:
+        return
+    if scheduler:
+        from distributed import Client, as_completed
+        with Client(scheduler, timeout="30s") as client:
+            futures = {client.submit(run_task, task, validation, key=f"emoclip-{task.config_hash}-{task.task_id}",
+                                     pure=False): task for task in tasks}
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    result = future.result()
+                except Exception as err:  # noqa: BLE001 - reported per task
+                    on_error(task, err)
+                else:
+                    on_result(task, result)
+        return
+    if jobs > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed as done
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            pending = {pool.submit(run_task, task, validation): task for task in tasks}
+            for future in done(pending):
+                task = pending[future]
+                try:
+                    result = future.result()
+                except Exception as err:  # noqa: BLE001
+                    on_error(task, err)
+                else:
+                    on_result(task, result)
+        return
+    for task in tasks:
+        try:
+            result = run_task(task, validation)
+        except Exception as err:  # noqa: BLE001
+            on_error(task, err)
+        else:
+            on_result(task, result)
+
+
+def pending_tasks(tasks: Iterable[Task], is_done: Callable[[Task], bool]) -> list[Task]:
+    return [t for t in tasks if not is_done(t)]

@@ -1,0 +1,242 @@
+"""Evaluation protocols for SEED / SEED-IV: folds, few-shot calibration, and the leakage guard.
+
+A :class:`Fold` holds row positions into one dataset's ``info`` table (one row per window). Cross-subject folds come
+from TorchEEG's own splitters (``Subcategory`` on ``session_id``, ``LeaveOneSubjectOut``), whose split CSVs are written
+under a ``split_path`` keyed like the data caches and built crash-safely. The splits TorchEEG lacks are ours, in the
+same spirit: cross-time pairs per subject, few-shot calibration from the test subject/session, and the groups that the
+estimators' inner validation split holds out.
+
+Protocols
+---------
+* ``cross-subject``, ``per-session``: for each session, leave one subject out (SEED/SEED-IV: 15 x 3 = 45 folds, the
+  paper's protocol); ``pooled``: leave one subject out with all sessions together (15 folds).
+* ``cross-time``: per subject, train on one session and test on a later one: pairs 1->2, 1->3, 2->3 (45 folds).
+* ``shots=K`` (both protocols): K labelled windows per class of the test subject/session move from the test set into
+  training. ``calibration="trials"`` (strict) takes them from whole trials that then contribute no test window;
+  ``calibration="windows"`` (the paper) draws random windows, so calibration and test windows can share a trial.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .data.cache import cached_build
+
+CROSS_TIME_PAIRS: tuple[tuple[int, int], ...] = ((1, 2), (1, 3), (2, 3))
+PROTOCOLS = ("cross-subject", "cross-time")
+CROSS_SUBJECT_MODES = ("per-session", "pooled")
+CALIBRATION_MODES = ("trials", "windows")
+
+
+class LeakageError(AssertionError):
+    """A fold lets test data into training, validation or normalisation statistics."""
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One train/test split as row positions into a dataset's ``info`` (``[n_windows]`` rows).
+
+    ``calibration`` rows come from the test subject/session and are trained on (few-shot); ``groups`` names the column
+    whose values the inner validation split holds out whole (``"subject_id"`` or ``"trial"``).
+    """
+
+    protocol: str
+    name: str
+    test_subject: int
+    test_session: int | None
+    train_session: int | None
+    train: np.ndarray = field(repr=False)
+    test: np.ndarray = field(repr=False)
+    calibration: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, dtype=np.int64))
+    groups: str = "subject_id"
+
+    @property
+    def fit_rows(self) -> np.ndarray:
+        """Rows the model is fitted on (training + calibration), ``[n_fit]``."""
+        return np.concatenate([self.train, self.calibration])
+
+
+def trial_keys(info: pd.DataFrame) -> np.ndarray:
+    """One key per window naming its trial across the dataset: ``"subject/session/trial"``."""
+    return (info["subject_id"].astype(str) + "/" + info["session_id"].astype(str) + "/"
+            + info["trial_id"].astype(str)).to_numpy()
+
+
+def fit_groups(fold: Fold, info: pd.DataFrame) -> np.ndarray:
+    """Group labels of ``fold.fit_rows`` for the inner validation split (subjects, or trials in cross-time)."""
+    rows = fold.fit_rows
+    if fold.groups == "trial":
+        return trial_keys(info.iloc[rows])
+    return info[fold.groups].to_numpy()[rows]
+
+
+def _positions(info: pd.DataFrame, sub_info: pd.DataFrame) -> np.ndarray:
+    lookup = pd.Series(np.arange(len(info)), index=info["clip_id"].astype(str).to_numpy())
+    return np.sort(lookup.loc[sub_info["clip_id"].astype(str).to_numpy()].to_numpy().astype(np.int64))
+
+
+def cross_subject_folds(dataset, mode: str = "per-session", split_dir: str | Path | None = None,
+                        split_key: str | None = None) -> list[Fold]:
+    """Leave-one-subject-out folds through TorchEEG's splitters.
+
+    ``mode="per-session"``: ``Subcategory(criteria="session_id")`` then ``LeaveOneSubjectOut`` within each session;
+    ``"pooled"``: ``LeaveOneSubjectOut`` on all sessions. The split CSVs live in ``split_dir/split-<key>`` (``key``
+    defaults to the dataset's cache key plus the mode) and are built in a temporary folder first, so an interrupted run
+    never leaves a partial split that TorchEEG would reuse.
+    """
+    from torcheeg.model_selection import LeaveOneSubjectOut, Subcategory
+    if mode not in CROSS_SUBJECT_MODES:
+        raise ValueError(f"cross-subject mode {mode!r}; expected one of {CROSS_SUBJECT_MODES}")
+    info = dataset.info.reset_index(drop=True)
+    if info["subject_id"].nunique() < 2:
+        raise ValueError("cross-subject needs at least 2 subjects; the dataset has "
+                         f"{info['subject_id'].nunique()}")
+    key = f"{split_key or getattr(dataset, 'cache_key', 'nokey')}-{mode}"
+
+    def build(path: str) -> list[Fold]:
+        quiet = logging.getLogger("torcheeg")
+        level = quiet.level
+        quiet.setLevel(logging.WARNING)
+        try:
+            folds = []
+            if mode == "pooled":
+                parts = [(None, dataset)]
+            else:
+                parts = [(int(sub.info["session_id"].iloc[0]), sub)
+                         for sub in Subcategory(criteria="session_id", split_path=f"{path}/sessions").split(dataset)]
+            for session, part in parts:
+                loso = LeaveOneSubjectOut(split_path=f"{path}/loso-{session or 'all'}")
+                for train_ds, test_ds in loso.split(part):
+                    subject = int(test_ds.info["subject_id"].iloc[0])
+                    name = f"s{subject:02d}" + (f"-session{session}" if session is not None else "")
+                    folds.append(Fold("cross-subject", name, subject, session, session,
+                                      _positions(info, train_ds.info), _positions(info, test_ds.info)))
+            return sorted(folds, key=lambda f: (f.test_session or 0, f.test_subject))
+        finally:
+            quiet.setLevel(level)
+
+    if split_dir is None:
+        import tempfile
+        return build(tempfile.mkdtemp(prefix="emoclip-split-") + "/split")
+    return cached_build(split_dir, "split", key, build, meta={"mode": mode})
+
+
+def cross_time_folds(info: pd.DataFrame, pairs: Sequence[tuple[int, int]] = CROSS_TIME_PAIRS) -> list[Fold]:
+    """Per subject: train on session ``a``, test on session ``b`` for each pair ``(a, b)`` (the paper's 1->2, 1->3,
+    2->3). The inner validation split holds out whole training trials."""
+    info = info.reset_index(drop=True)
+    folds = []
+    sessions = set(info["session_id"].unique().tolist())
+    for a, b in pairs:
+        if a not in sessions or b not in sessions:
+            raise ValueError(f"cross-time pair {a}->{b}: the data has sessions {sorted(sessions)}")
+    for subject in sorted(info["subject_id"].unique().tolist()):
+        mine = info["subject_id"].to_numpy() == subject
+        for a, b in pairs:
+            train = np.flatnonzero(mine & (info["session_id"].to_numpy() == a))
+            test = np.flatnonzero(mine & (info["session_id"].to_numpy() == b))
+            if len(train) and len(test):
+                folds.append(Fold("cross-time", f"s{int(subject):02d}-{a}to{b}", int(subject), b, a, train, test,
+                                  groups="trial"))
+    return folds
+
+
+def add_calibration(fold: Fold, info: pd.DataFrame, labels: np.ndarray, shots: int, mode: str = "trials",
+                    seed: int = 0) -> Fold:
+    """Move ``shots`` labelled windows per class of the test set into training.
+
+    ``mode="trials"``: whole test trials, visited in a seeded random order per class, are taken until ``shots``
+    windows of that class are collected (the last trial may give only part of its windows); every window of a chosen
+    trial leaves the test set. ``mode="windows"``: ``shots`` random test windows per class (the paper's draw).
+    Raises ``ValueError`` when a class has too few test windows (or, in trial mode, would leave no test trial).
+    """
+    if shots == 0:
+        return fold
+    if shots < 0:
+        raise ValueError(f"shots={shots}; expected >= 0")
+    if mode not in CALIBRATION_MODES:
+        raise ValueError(f"calibration={mode!r}; expected one of {CALIBRATION_MODES}")
+    rng = np.random.default_rng([seed, fold.test_subject, fold.test_session or 0, shots])
+    test = np.asarray(fold.test)
+    y = np.asarray(labels)[test]
+    take, drop = [], []
+    if mode == "windows":
+        for c in np.unique(y):
+            rows = test[y == c]
+            if len(rows) <= shots:
+                raise ValueError(f"fold {fold.name}: class {c} has {len(rows)} test windows, not more than "
+                                 f"shots={shots}")
+            take.append(rng.choice(rows, shots, replace=False))
+        chosen = np.sort(np.concatenate(take))
+        return replace(fold, test=np.setdiff1d(test, chosen), calibration=chosen)
+    keys = trial_keys(info.iloc[test])
+    for c in np.unique(y):
+        trials = np.unique(keys[y == c])
+        got: list[np.ndarray] = []
+        n_got = 0
+        for t in rng.permutation(trials):
+            rows = test[keys == t]
+            got.append(rows[: shots - n_got])
+            n_got += len(got[-1])
+            drop.append(rows)
+            if n_got >= shots:
+                break
+        used = np.unique(np.concatenate([d for d in drop]))
+        if n_got < shots or np.isin(test[y == c], used).all():
+            raise ValueError(f"fold {fold.name}: class {c} has {len(trials)} test trial(s) with "
+                             f"{int((y == c).sum())} windows; shots={shots} from whole trials would leave no test "
+                             "trial of that class")
+        take.append(np.concatenate(got))
+    chosen = np.sort(np.concatenate(take))
+    return replace(fold, test=np.setdiff1d(test, np.concatenate(drop)), calibration=chosen)
+
+
+def check_no_leakage(fold: Fold, info: pd.DataFrame, valid_rows: np.ndarray | None = None,
+                     strict: bool = True) -> None:
+    """Assert that the fold keeps test data out of training.
+
+    * no test window is a training, calibration or validation window (window identity: ``clip_id``);
+    * in ``cross-subject`` the test subject contributes nothing to training but its calibration windows, and in
+      ``cross-time`` the test session contributes nothing to training but its calibration windows;
+    * with ``strict`` few-shot, no calibration window shares a trial with a test window.
+
+    Normalisation statistics are fitted inside the estimators on the rows they are given, so checking the fitted rows
+    covers them. Raises :class:`LeakageError` naming the fold and what leaked.
+    """
+    clip = info["clip_id"].astype(str).to_numpy()
+    test_ids = set(clip[fold.test])
+    for what, rows in (("training", fold.train), ("calibration", fold.calibration),
+                       ("validation", valid_rows if valid_rows is not None else np.zeros(0, np.int64))):
+        shared = test_ids.intersection(clip[np.asarray(rows, dtype=np.int64)])
+        if shared:
+            raise LeakageError(f"fold {fold.name}: {len(shared)} test window(s) are also {what} windows, e.g. "
+                               f"{sorted(shared)[:3]}")
+    subjects = info["subject_id"].to_numpy()
+    sessions = info["session_id"].to_numpy()
+    if fold.protocol == "cross-subject":
+        bad = subjects[fold.train] == fold.test_subject
+        if fold.test_session is not None:
+            bad &= sessions[fold.train] == fold.test_session
+        if bad.any():
+            raise LeakageError(f"fold {fold.name}: {int(bad.sum())} training window(s) come from test subject "
+                               f"{fold.test_subject}")
+    elif fold.protocol == "cross-time":
+        bad = (subjects[fold.train] == fold.test_subject) & (sessions[fold.train] == fold.test_session)
+        if bad.any():
+            raise LeakageError(f"fold {fold.name}: {int(bad.sum())} training window(s) come from the test session "
+                               f"{fold.test_session}")
+    if strict and len(fold.calibration):
+        keys = trial_keys(info)
+        shared = set(keys[fold.calibration]).intersection(keys[fold.test])
+        if shared:
+            raise LeakageError(f"fold {fold.name}: calibration and test windows share trial(s) {sorted(shared)[:3]} "
+                               "(strict few-shot takes calibration windows from whole trials)")
+
+
+__all__ = ["Fold", "LeakageError", "cross_subject_folds", "cross_time_folds", "add_calibration", "check_no_leakage",
+           "fit_groups", "trial_keys", "PROTOCOLS", "CROSS_SUBJECT_MODES", "CALIBRATION_MODES", "CROSS_TIME_PAIRS"]

@@ -1,0 +1,231 @@
+"""The benchmark: protocols and the leakage guard, the command line, results, resume after a kill, jobs and Dask."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emoclip_plugin.benchmark.store import COLUMNS
+from emoclip_plugin.cli import run
+from emoclip_plugin.data.seed import load_seed
+from emoclip_plugin.protocols import (LeakageError, add_calibration, check_no_leakage, cross_subject_folds,
+                                      cross_time_folds, trial_keys)
+
+TINY_YAML = """
+models:
+  emotionclip: {module_kwargs: {d_model: 16, n_heads: 2, depths: [1, 1, 1], conv_hidden: 16, img_size: 16},
+                max_epochs: 2, lr: 0.001}
+  sst_legovit: {module_kwargs: {d_model: 16, n_heads: 2, depths: [1, 1, 1], conv_hidden: 16, img_size: 16},
+                max_epochs: 2, lr: 0.001}
+  dgcnn: {max_epochs: 4, lr: 0.01}
+"""
+FAST_YAML = """
+models:
+  dgcnn: {max_epochs: 8, lr: 0.01, patience: 8}
+"""
+
+
+def _results(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "results.csv").drop(columns=["train_seconds"])
+
+
+@pytest.fixture(scope="module")
+def de_dataset(seed_root, tmp_path_factory):
+    return load_seed(seed_root, "de", cache_dir=tmp_path_factory.mktemp("bench-cache"))
+
+
+def test_folds_through_torcheeg_splitters(de_dataset, tmp_path):
+    info = de_dataset.info
+    per_session = cross_subject_folds(de_dataset, "per-session", tmp_path / "splits", "k")
+    assert len(per_session) == 3 * 3  # subjects x sessions
+    pooled = cross_subject_folds(de_dataset, "pooled", tmp_path / "splits", "k")
+    assert len(pooled) == 3
+    # TorchEEG's own split CSVs, in a folder keyed like the caches and marked complete
+    split = next((tmp_path / "splits").glob("split-k-per-session"))
+    assert (split / ".emoclip-complete.json").is_file()
+    assert list(split.glob("loso-*/train_subject_*.csv")) and list(split.glob("sessions/*.csv"))
+    for fold in per_session + pooled:
+        check_no_leakage(fold, info)
+        assert set(info["subject_id"].iloc[fold.test]) == {fold.test_subject}
+        assert len(np.intersect1d(fold.train, fold.test)) == 0
+    f = per_session[0]
+    assert set(info["session_id"].iloc[f.train]) == {f.test_session} == set(info["session_id"].iloc[f.test])
+    assert len(pooled[0].train) + len(pooled[0].test) == len(info)
+    cross_time = cross_time_folds(info)
+    assert len(cross_time) == 3 * 3 and {f.name.split("-")[1] for f in cross_time} == {"1to2", "1to3", "2to3"}
+    for fold in cross_time:
+        check_no_leakage(fold, info)
+        assert set(info["session_id"].iloc[fold.train]) == {fold.train_session}
+
+
+def test_calibration_shots(de_dataset, tmp_path):
+    info, y = de_dataset.info, de_dataset.info["label"].to_numpy()
+    fold = cross_subject_folds(de_dataset, "per-session", tmp_path / "s", "k")[0]
+    strict = add_calibration(fold, info, y, shots=5, mode="trials", seed=0)
+    assert np.bincount(y[strict.calibration]).tolist() == [5, 5, 5]
+    keys = trial_keys(info)
+    assert not set(keys[strict.calibration]) & set(keys[strict.test])  # whole trials left the test set
+    check_no_leakage(strict, info, strict=True)
+    paper = add_calibration(fold, info, y, shots=5, mode="windows", seed=0)
+    assert np.bincount(y[paper.calibration]).tolist() == [5, 5, 5]
+    assert len(paper.test) == len(fold.test) - 15
+    check_no_leakage(paper, info, strict=False)  # the paper's draw: allowed when labelled non-strict
+    with pytest.raises(LeakageError, match="share trial"):
+        check_no_leakage(paper, info, strict=True)
+    assert add_calibration(fold, info, y, 5, "trials", seed=0).calibration.tolist() == strict.calibration.tolist()
+    with pytest.raises(ValueError, match="shots=1000"):
+        add_calibration(fold, info, y, shots=1000, mode="trials")
+
+
+def test_leakage_guard_fires_on_leaky_splits(de_dataset, tmp_path):
+    info = de_dataset.info
+    fold = cross_subject_folds(de_dataset, "pooled", tmp_path / "s", "k")[0]
+    leaky = replace(fold, train=np.concatenate([fold.train, fold.test[:3]]))
+    with pytest.raises(LeakageError, match="3 test window\\(s\\) are also training windows"):
+        check_no_leakage(leaky, info)
+    with pytest.raises(LeakageError, match="validation"):
+        check_no_leakage(fold, info, valid_rows=fold.test[:1])
+    # a window of the test subject (not a test window) in training is still a leak in cross-subject
+    other = replace(fold, test=fold.test[1:], train=np.concatenate([fold.train, fold.test[:1]]))
+    with pytest.raises(LeakageError, match="test subject"):
+        check_no_leakage(other, info)
+    ct = cross_time_folds(info)[0]
+    test_session_rows = ct.test[:2]
+    with pytest.raises(LeakageError):
+        check_no_leakage(replace(ct, train=np.concatenate([ct.train, test_session_rows]),
+                                 test=ct.test[2:]), info)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--models", "emotionclip,resnet"], "unknown \\['resnet'\\]; choose from emotionclip, sst_legovit, dgcnn"),
+    (["--dataset", "deap"], "choose from seed, seed-iv, all"),
+    (["--protocol", "within"], "choose from cross-subject, cross-time, all"),
+    (["--preset", "quick"], "choose from smoke, strict, paper"),
+    (["--root", "/no/such/folder"], "--root /no/such/folder: folder not found"),
+    (["--jobs", "0"], "--jobs 0: expected an integer >= 1"),
+    (["--cross-subject", "both"], "choose from per-session, pooled"),
+    (["--scheduler", "nowhere"], "tcp://HOST:PORT"),
+])
+def test_options_validated_before_work(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        run(argv + ["--out", str(tmp_path / "out"), "--cache", str(tmp_path / "c")])
+    assert exc.value.code == 2
+    import re
+    assert re.search(message, capsys.readouterr().err)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "c").exists()  # nothing started
+
+
+def test_bad_config_file(tmp_path, capsys):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("models:\n  dgcnn: {max_epochs: 2}\nshotz: 3\n")
+    with pytest.raises(SystemExit):
+        run(["--config", str(cfg), "--out", str(tmp_path / "o")])
+    assert "unknown key(s) ['shotz']" in capsys.readouterr().err
+
+
+def test_feature_folder_limits_models(seed_feature_root, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        run(["--root", str(seed_feature_root), "--models", "emotionclip,dgcnn", "--out", str(tmp_path / "o")])
+    assert "feature folder" in capsys.readouterr().err
+
+
+def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_path):
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(TINY_YAML)
+    out = tmp_path / "out"
+    code = run(["--root", str(seed_root), "--root", str(seed_iv_root), "--dataset", "all", "--protocol", "all",
+                "--preset", "smoke", "--config", str(cfg), "--models", "emotionclip,sst_legovit,dgcnn,de_logreg",
+                "--out", str(out), "--cache", str(tmp_path / "cache"), "--threads", "2"])
+    assert code == 0
+    rows = pd.read_csv(out / "results.csv")
+    assert list(rows.columns) == COLUMNS
+    # SEED: 3 subjects -> 3 pooled LOSO folds + 9 cross-time folds; SEED-IV: 2 subjects -> 2 + 6; x 4 models
+    assert len(rows) == 4 * (3 + 9 + 2 + 6)
+    assert set(rows["model"]) == {"emotionclip", "sst_legovit", "dgcnn", "de_logreg"}
+    assert rows["accuracy"].between(0, 1).all() and rows["f1_macro"].between(0, 1).all()
+    assert (rows["data"] == "real").all() and (rows["preset"] == "smoke").all()
+    ct = rows[rows["protocol"] == "cross-time"]
+    assert set(zip(ct["train_session"].astype(int), ct["test_session"].astype(int))) == {(1, 2), (1, 3), (2, 3)}
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["versions"]["torch"] and prov["versions"]["torcheeg"] == "1.1.3" and prov["folds_finished"] == 80
+    summary = (out / "summary.md").read_text()
+    assert "| seed-iv | real | cross-time | smoke | emotionclip | 6 | 25.0 |" in summary
+    for name in ("per_subject", "confusion", "training_curves"):
+        for tag in ("seed_cross-subject", "seed-iv_cross-time"):
+            assert (out / f"{name}_{tag}.png").stat().st_size > 1000
+    fold = json.loads(next((out / "folds").glob("seed__cross-subject__emotionclip__*.json")).read_text())
+    assert np.asarray(fold["confusion"]).shape == (3, 3) and fold["history"][0]["train_loss"] > 0
+
+
+def test_paper_preset_is_labelled(seed_root, tmp_path):
+    cfg = tmp_path / "fast.yaml"
+    cfg.write_text(FAST_YAML)
+    out = tmp_path / "paper"
+    assert run(["--root", str(seed_root), "--preset", "paper", "--shots", "4", "--config", str(cfg),
+                "--models", "dgcnn", "--out", str(out), "--cache", str(tmp_path / "c")]) == 0
+    rows = pd.read_csv(out / "results.csv")
+    assert len(rows) == 9 and (rows["preset"] == "paper").all()  # per-session LOSO: 3 subjects x 3 sessions
+    assert (rows["shots"] == 4).all() and (rows["calibration"] == "windows").all()
+    assert (rows["n_calibration"] == 12).all() and rows["accuracy_test_best_epoch"].notna().all()
+    assert (rows["accuracy_test_best_epoch"] >= rows["accuracy"] - 1e-9).mean() > 0.5
+    summary = (out / "summary.md").read_text()
+    assert "best epoch on test (optimistic)" in summary and "not a valid estimate" in summary
+    strict = tmp_path / "strict"
+    assert run(["--root", str(seed_root), "--preset", "strict", "--shots", "4", "--config", str(cfg),
+                "--models", "dgcnn", "--out", str(strict), "--cache", str(tmp_path / "c")]) == 0
+    srows = pd.read_csv(strict / "results.csv")
+    assert (srows["calibration"] == "trials").all() and srows["accuracy_test_best_epoch"].isna().all()
+
+
+def _cmd(out: Path, cache: Path, root: Path, *extra: str) -> list[str]:
+    return [sys.executable, "benchmarks/run_all.py", "--root", str(root), "--preset", "smoke", "--protocol", "all",
+            "--models", "dgcnn,de_logreg", "--out", str(out), "--cache", str(cache), "--threads", "1", *extra]
+
+
+def test_resume_after_kill_equals_uninterrupted(seed_root, tmp_path):
+    repo = Path(__file__).resolve().parents[1]
+    cache = tmp_path / "cache"
+    reference = tmp_path / "reference"
+    subprocess.run(_cmd(reference, cache, seed_root), cwd=repo, check=True, capture_output=True)
+    n_total = len(pd.read_csv(reference / "results.csv"))
+    assert n_total == 2 * (3 + 9)
+
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(_cmd(out, cache, seed_root), cwd=repo, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list((out / "folds").glob("*.json"))) < 3 and proc.poll() is None:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = len(list((out / "folds").glob("*.json")))
+    assert 3 <= finished < n_total, "the run was not killed mid-way"
+    resumed = subprocess.run(_cmd(out, cache, seed_root), cwd=repo, check=True, capture_output=True, text=True)
+    assert f"{finished} already finished" in resumed.stdout
+    pd.testing.assert_frame_equal(_results(out), _results(reference))
+    # and a third run does nothing
+    again = subprocess.run(_cmd(out, cache, seed_root), cwd=repo, check=True, capture_output=True, text=True)
+    assert f"{n_total} already finished" in again.stdout and "0 to run" in again.stdout
+
+
+def test_jobs_and_dask_match_local(seed_root, tmp_path):
+    import distributed  # the dask extra is part of the documented install
+    cfg = tmp_path / "fast.yaml"
+    cfg.write_text(FAST_YAML)
+    common = ["--root", str(seed_root), "--preset", "smoke", "--protocol", "cross-time", "--config", str(cfg),
+              "--models", "dgcnn,de_logreg", "--cache", str(tmp_path / "c"), "--threads", "1"]
+    assert run(common + ["--out", str(tmp_path / "local")]) == 0
+    assert run(common + ["--out", str(tmp_path / "jobs"), "--jobs", "2"]) == 0
+    pd.testing.assert_frame_equal(_results(tmp_path / "jobs"), _results(tmp_path / "local"))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+        assert run(common + ["--out", str(tmp_path / "dask"), "--scheduler", cl.scheduler_address]) == 0
+    pd.testing.assert_frame_equal(_results(tmp_path / "dask"), _results(tmp_path / "local"))
