@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import logging
+import os
 
-import pytest
+# scikit-learn's check_array_api_input (run on EmotionCLIPClassifier in test_estimators.py) needs SciPy's array-API
+# mode, which is read once when SciPy is first imported; without it that check skips itself.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
-from emoclip_plugin.data.synthetic import write_folder
+import pytest  # noqa: E402
+
+from emoclip_plugin.data.synthetic import write_folder  # noqa: E402
 
 logging.getLogger("torcheeg").setLevel(logging.WARNING)
 

@@ -25,7 +25,7 @@ from ..protocols import CALIBRATION_MODES, CROSS_SUBJECT_MODES
 #: A compact SST-LegoViT (d_model 32, one layer per stage, 32x32 working grid) for CPU smoke runs.
 COMPACT_SST = {"d_model": 32, "n_heads": 2, "depths": [1, 1, 1], "conv_hidden": 32, "img_size": 32}
 
-_SMOKE_DEEP = {"module_kwargs": COMPACT_SST, "lr": 3e-4, "max_epochs": 30, "patience": 8, "batch_size": 64}
+_SMOKE_DEEP = {"module_kwargs": COMPACT_SST, "lr": 3e-4, "max_epochs": 30, "patience": 8, "batch_size": 16}
 _BASELINES = {
     "dgcnn": {"lr": 1e-3, "max_epochs": 100, "patience": 20},
     "ccnn": {"lr": 1e-3, "max_epochs": 100, "patience": 20},
