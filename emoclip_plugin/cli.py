@@ -108,7 +108,7 @@ def _validate(args) -> dict:
                 family = detect_family(root)
             except DataFolderError as err:
                 raise UsageError(f"--root {root}: {err}") from None
-            sources.append((family.replace("-features", ""), family, root, "real"))
+            sources.append((family.replace("-features", ""), family, root, "user"))
         wanted = DATASETS if args.dataset == "all" else (args.dataset,) if args.dataset else None
         if wanted is not None:
             found = {s[0] for s in sources}

@@ -152,13 +152,13 @@ def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_pa
     assert len(rows) == 4 * (3 + 9 + 2 + 6)
     assert set(rows["model"]) == {"emotionclip", "sst_legovit", "dgcnn", "de_logreg"}
     assert rows["accuracy"].between(0, 1).all() and rows["f1_macro"].between(0, 1).all()
-    assert (rows["data"] == "real").all() and (rows["preset"] == "smoke").all()
+    assert (rows["data"] == "user").all() and (rows["preset"] == "smoke").all()
     ct = rows[rows["protocol"] == "cross-time"]
     assert set(zip(ct["train_session"].astype(int), ct["test_session"].astype(int))) == {(1, 2), (1, 3), (2, 3)}
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["versions"]["torch"] and prov["versions"]["torcheeg"] == "1.1.3" and prov["folds_finished"] == 80
     summary = (out / "summary.md").read_text()
-    assert "| seed-iv | real | cross-time | smoke | emotionclip | 6 | 25.0 |" in summary
+    assert "| seed-iv | user | cross-time | smoke | emotionclip | 6 | 25.0 |" in summary
     for name in ("per_subject", "confusion", "training_curves"):
         for tag in ("seed_cross-subject", "seed-iv_cross-time"):
             assert (out / f"{name}_{tag}.png").stat().st_size > 1000

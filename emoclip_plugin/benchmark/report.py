@@ -56,7 +56,7 @@ def write_summary(rows: pd.DataFrame, out: Path, config: dict, preset: str, chan
     if config.get("test_best_epoch"):
         lines += ["* The column *best epoch on test (optimistic)* picks each fold's best epoch by its test accuracy, as "
                   "the paper's code does; it is reported for comparison only and is not a valid estimate.", ""]
-    if not rows.empty and (rows["data"] != "real").any():
+    if not rows.empty and (rows["data"] == "synthetic").any():
         lines += ["**Data: synthetic SEED-format folders written by `emoclip_plugin.data.synthetic` — not SEED. "
                   "These figures only show that the pipeline runs; they say nothing about EEG emotion recognition.**",
                   ""]
