@@ -224,9 +224,13 @@ def run(argv: list[str] | None = None) -> int:
 
     out = Path(args.out)
     store = ResultStore(out)
-    done = [t for t in tasks if store.load(t.task_id, t.config_hash) is not None]
-    todo = [t for t in tasks if store.load(t.task_id, t.config_hash) is None]
-    print(f"{len(tasks)} folds x models: {len(done)} already finished in {out} (skipped), {len(todo)} to run"
+    finished: dict[str, dict] = {}  # task_id -> result, in memory: results.csv is rewritten from it after each fold
+    for t in tasks:
+        stored = store.load(t.task_id, t.config_hash)
+        if stored is not None:
+            finished[t.task_id] = stored
+    todo = [t for t in tasks if t.task_id not in finished]
+    print(f"{len(tasks)} folds x models: {len(finished)} already finished in {out} (skipped), {len(todo)} to run"
           + (f" on {args.scheduler}" if args.scheduler else f" with {args.jobs} job(s) x {settings['threads']} "
              "thread(s)"))
     provenance = {"command": [sys.executable] + sys.argv if argv is None else ["run_all.py", *argv],
@@ -236,13 +240,16 @@ def run(argv: list[str] | None = None) -> int:
                   "jobs": args.jobs, "scheduler": args.scheduler, "threads_per_task": settings["threads"]}
     atomic_write(out / "provenance.json", json.dumps(provenance, indent=1, default=str))
 
-    keys = [(t.task_id, t.config_hash) for t in tasks]
     errors = []
-    bar = tqdm(total=len(tasks), initial=len(done), desc="folds", unit="fold")
+    bar = tqdm(total=len(tasks), initial=len(finished), desc="folds", unit="fold")
+
+    def in_task_order() -> list[dict]:
+        return [finished[t.task_id] for t in tasks if t.task_id in finished]
 
     def on_result(task, result):
         store.save(task.task_id, result)
-        store.write_csv(store.results(keys))
+        finished[task.task_id] = result
+        store.write_csv(in_task_order())
         bar.set_postfix_str(f"{task.model} {task.fold.name}: {100 * result['row']['accuracy']:.1f}%")
         bar.update(1)
 
@@ -251,13 +258,10 @@ def run(argv: list[str] | None = None) -> int:
         bar.write(f"FAILED {task.task_id}: {type(err).__name__}: {err}")
         bar.update(1)
 
-    if todo:
-        if args.verbose:
-            todo = [_with_verbose(t) for t in todo]
-        execute(todo, on_result, on_error, jobs=args.jobs, scheduler=args.scheduler,
-                validation=config["validation"])
+    execute(todo, on_result, on_error, jobs=args.jobs, scheduler=args.scheduler, validation=config["validation"],
+            verbose=args.verbose)
     bar.close()
-    results = store.results(keys)
+    results = in_task_order()
     store.write_csv(results)
     rows = pd.DataFrame([r["row"] for r in results])
     chance = {d: 1 / len(c) for d, c in class_names.items()}
@@ -272,18 +276,6 @@ def run(argv: list[str] | None = None) -> int:
         print(f"{len(errors)} task(s) failed: " + "; ".join(f"{t}: {e}" for t, e in errors), file=sys.stderr)
         return 1
     return 0
-
-
-def _with_verbose(task):
-    from dataclasses import replace
-    if "random_state" not in _estimator_params(task.model):
-        return task
-    return replace(task, params={**task.params, "verbose": 1})
-
-
-def _estimator_params(name: str) -> set:
-    from .estimators import get_estimator
-    return set(get_estimator(name).get_params())
 
 
 def main(argv: list[str] | None = None) -> int:

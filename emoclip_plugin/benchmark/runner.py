@@ -132,8 +132,10 @@ def _test_accuracy_callback(X_test: np.ndarray, y_test: np.ndarray):
     return TestAccuracy()
 
 
-def run_task(task: Task, validation: float = 0.2) -> dict:
-    """Train and test one fold; returns ``{"row": results.csv row, "confusion": ..., "history": ...}``."""
+def run_task(task: Task, validation: float = 0.2, verbose: bool = False) -> dict:
+    """Train and test one fold; returns ``{"row": results.csv row, "confusion": ..., "history": ...}``.
+
+    ``verbose`` shows the estimator's epoch bar (neural estimators only; it does not change the result)."""
     import torch
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
     torch.set_num_threads(task.threads)
@@ -153,6 +155,8 @@ def run_task(task: Task, validation: float = 0.2) -> dict:
             extra["validation"] = validation
         if task.test_best_epoch:
             extra["callbacks"] = [("test_accuracy", _test_accuracy_callback(X_test, y_test))]
+        if verbose:
+            extra["verbose"] = 1
         est.set_params(**extra)
     start = time.perf_counter()
     if deep:
@@ -192,7 +196,7 @@ def run_task(task: Task, validation: float = 0.2) -> dict:
 
 
 def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error: Callable[[Task, BaseException], None],
-            jobs: int = 1, scheduler: str | None = None, validation: float = 0.2) -> None:
+            jobs: int = 1, scheduler: str | None = None, validation: float = 0.2, verbose: bool = False) -> None:
     """Run ``tasks`` one by one, in ``jobs`` processes, or on the Dask scheduler at ``scheduler``; each result goes to
     ``on_result`` in the main process as soon as it is ready."""
     if not tasks:
@@ -200,7 +204,7 @@ def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error
     if scheduler:
         from distributed import Client, as_completed
         with Client(scheduler, timeout="30s") as client:
-            futures = {client.submit(run_task, task, validation, key=f"emoclip-{task.config_hash}-{task.task_id}",
+            futures = {client.submit(run_task, task, validation, verbose, key=f"emoclip-{task.config_hash}-{task.task_id}",
                                      pure=False): task for task in tasks}
             for future in as_completed(futures):
                 task = futures[future]
@@ -215,7 +219,7 @@ def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed as done
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            pending = {pool.submit(run_task, task, validation): task for task in tasks}
+            pending = {pool.submit(run_task, task, validation, verbose): task for task in tasks}
             for future in done(pending):
                 task = pending[future]
                 try:
@@ -227,7 +231,7 @@ def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error
         return
     for task in tasks:
         try:
-            result = run_task(task, validation)
+            result = run_task(task, validation, verbose)
         except Exception as err:  # noqa: BLE001
             on_error(task, err)
         else:

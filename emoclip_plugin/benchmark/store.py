@@ -9,7 +9,6 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
@@ -63,15 +62,6 @@ class ResultStore:
 
     def save(self, task_id: str, result: dict) -> None:
         atomic_write(self.path(task_id), json.dumps(result, default=_jsonable))
-
-    def results(self, task_ids: Iterable[tuple[str, str]]) -> list[dict]:
-        """Stored results of ``(task_id, config_hash)`` pairs that are finished, in the given order."""
-        out = []
-        for task_id, chash in task_ids:
-            result = self.load(task_id, chash)
-            if result is not None:
-                out.append(result)
-        return out
 
     def write_csv(self, results: list[dict]) -> Path:
         frame = pd.DataFrame([r["row"] for r in results], columns=COLUMNS)
