@@ -12,12 +12,13 @@ require("braindecode")
 
 from .models import EmotionCLIP, SSTLegoViT, SSTLegoViTRaw  # noqa: E402
 from .registry import get_model, list_models, model_info, register_with_braindecode  # noqa: E402
-from .estimators import (CCNNClassifier, DGCNNClassifier, EEGNetClassifier, EmotionCLIPClassifier,  # noqa: E402
-                         SSTLegoViTClassifier, get_estimator, list_estimators, make_de_logreg)
+from .estimators import (RECIPE, CCNNClassifier, DGCNNClassifier, EEGNetClassifier,  # noqa: E402
+                         EmotionCLIPClassifier, EmotionCLIPMLPClassifier, SSTLegoViTClassifier, get_estimator,
+                         list_estimators, make_de_logreg, make_frames_logreg)
 
 register_with_braindecode()
 
 __version__ = "0.1.0"
 __all__ = ["EmotionCLIP", "SSTLegoViT", "SSTLegoViTRaw", "get_model", "list_models", "model_info",
            "EmotionCLIPClassifier", "SSTLegoViTClassifier", "DGCNNClassifier", "CCNNClassifier", "EEGNetClassifier",
-           "make_de_logreg", "get_estimator", "list_estimators", "MissingDependencyError", "__version__"]
+           "EmotionCLIPMLPClassifier", "make_de_logreg", "make_frames_logreg", "RECIPE", "get_estimator", "list_estimators", "MissingDependencyError", "__version__"]

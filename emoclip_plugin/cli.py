@@ -59,6 +59,20 @@ def build_parser() -> argparse.ArgumentParser:
                                                            "added to training (default: the preset's; strict 0)")
     p.add_argument("--cross-subject", dest="cross_subject", default=None,
                    help="per-session | pooled (default: the preset's)")
+    feats = p.add_argument_group("features (default: the preset's; they key the caches and are recorded per row)")
+    feats.add_argument("--baseline-seconds", dest="baseline_seconds", type=float, default=None,
+                       help="EmotionCLIP grids: seconds at each trial's start whose mean feature is subtracted, then "
+                            "dropped (paper 5; 0 = no baseline)")
+    feats.add_argument("--window-seconds", dest="window_seconds", type=float, default=None,
+                       help="EmotionCLIP grids: window length in s (paper 2)")
+    feats.add_argument("--frame-seconds", dest="frame_seconds", type=float, default=None,
+                       help="EmotionCLIP grids: frame length in s (paper 0.5 -> 4 frames per 2-s window)")
+    feats.add_argument("--bands", default=None, help="EmotionCLIP grids: bands as name:low-high,... in Hz "
+                                                     "(paper: six bands, see FrameFeatureConfig)")
+    feats.add_argument("--zscore", default=None, help="EmotionCLIP grids: on | off, z-score each map across electrodes "
+                                                      "(paper on)")
+    feats.add_argument("--de-window", dest="de_window", type=float, default=None,
+                       help="band-DE / raw window in s (default 1 SEED, 4 SEED-IV)")
     p.add_argument("--threads", type=int, default=None, help="torch threads per task (default: cores / jobs)")
     p.add_argument("--cache", type=Path, default=None, help="cache folder (default $EMOCLIP_CACHE or "
                                                             "~/.cache/emoclip-plugin)")
@@ -125,7 +139,9 @@ def _validate(args) -> dict:
 
     preset = args.preset or ("strict" if args.root else "smoke")
     try:
-        config = resolve_config(preset, args.config, {"shots": args.shots, "cross_subject": args.cross_subject})
+        config = resolve_config(preset, args.config, {"shots": args.shots, "cross_subject": args.cross_subject,
+                                                      "de_window": args.de_window,
+                                                      "features": _feature_options(args)})
     except ConfigError as err:
         raise UsageError(str(err)) from None
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else config["default_models"]
@@ -144,6 +160,28 @@ def _validate(args) -> dict:
     threads = args.threads or max(1, (os.cpu_count() or 1) // jobs)
     return {"sources": sources, "preset": preset, "config": config, "models": models, "protocols": protocols,
             "threads": threads}
+
+
+def _feature_options(args) -> dict:
+    """The EmotionCLIP feature options given on the command line, as a configuration's ``features`` mapping."""
+    out = {k: getattr(args, k) for k in ("baseline_seconds", "window_seconds", "frame_seconds")
+           if getattr(args, k) is not None}
+    if args.zscore is not None:
+        if args.zscore not in ("on", "off"):
+            raise UsageError(f"--zscore {args.zscore!r}: choose from on, off")
+        out["zscore"] = args.zscore == "on"
+    if args.bands is not None:
+        bands = {}
+        for item in args.bands.split(","):
+            try:
+                name, rng = item.split(":")
+                low, high = (float(v) for v in rng.split("-"))
+            except ValueError:
+                raise UsageError(f"--bands {args.bands!r}: expected name:low-high,... in Hz, e.g. "
+                                 "delta:1-4,theta:4-8,alpha:8-14") from None
+            bands[name.strip()] = [low, high]
+        out["bands"] = bands
+    return out
 
 
 def _versions() -> dict:
@@ -180,7 +218,7 @@ def run(argv: list[str] | None = None) -> int:
     import pandas as pd
     from tqdm.auto import tqdm
 
-    from .benchmark.presets import config_hash
+    from .benchmark.presets import config_hash, feature_settings
     from .benchmark.report import plot_all, write_summary
     from .benchmark.runner import build_tasks, execute, prepare_data
     from .benchmark.store import ResultStore, atomic_write
@@ -197,6 +235,13 @@ def run(argv: list[str] | None = None) -> int:
         print(f"cross-subject mode: {config['cross_subject']} (option --cross-subject per-session|pooled)")
     print(f"protocols: {', '.join(settings['protocols'])}; models: {', '.join(models)}; shots: {config['shots']}"
           + (f" ({config['calibration']})" if config["shots"] else "") + f"; seed {args.seed}; output: {args.out}")
+    grids = feature_settings(config, "emotionclip")
+    print(f"features: EmotionCLIP grids {grids['window_seconds']:g}-s windows of {grids['frame_seconds']:g}-s frames, "
+          f"{len(grids['bands'])} bands, trial baseline {grids['baseline_seconds']:g} s"
+          + (" (off)" if not grids["baseline_seconds"] else " (subtracted)")
+          + f", z-score {'on' if grids['zscore'] else 'off'}; DE window "
+          + (f"{config['de_window']:g} s" if config["de_window"] else "default (1 s SEED, 4 s SEED-IV)")
+          + f"; refit after early stopping: {'on' if config['refit'] else 'off'}")
 
     sources = []
     for dataset, family, root, label in settings["sources"]:
@@ -207,7 +252,7 @@ def run(argv: list[str] | None = None) -> int:
     for dataset, family, root, label in sources:
         for kind in dict.fromkeys(estimator_input_kind(m) for m in models):
             print(f"loading {dataset} ({label}) as '{kind}' features from {root}")
-            prep = prepare_data(root, family, kind, cache)
+            prep = prepare_data(root, family, kind, cache, config["features"], config["de_window"])
             prepared[(dataset, kind)] = prep
             class_names[dataset] = prep.class_names
         roots[dataset] = {"root": str(root), "data": label,
@@ -237,6 +282,9 @@ def run(argv: list[str] | None = None) -> int:
                   "started": started, "host": socket.gethostname(), "git_commit": _git_commit(),
                   "versions": _versions(), "preset": preset, "config": config, "config_hash": config_hash(config),
                   "models": models, "protocols": settings["protocols"], "seed": args.seed, "datasets": roots,
+                  "refit": config["refit"],
+                  "features": {kind: feature_settings(config, kind)
+                               for kind in dict.fromkeys(estimator_input_kind(m) for m in models)},
                   "jobs": args.jobs, "scheduler": args.scheduler, "threads_per_task": settings["threads"]}
     atomic_write(out / "provenance.json", json.dumps(provenance, indent=1, default=str))
 

@@ -114,6 +114,12 @@ def test_leakage_guard_fires_on_leaky_splits(de_dataset, tmp_path):
     (["--jobs", "0"], "--jobs 0: expected an integer >= 1"),
     (["--cross-subject", "both"], "choose from per-session, pooled"),
     (["--scheduler", "nowhere"], "tcp://HOST:PORT"),
+    (["--zscore", "maybe"], "--zscore 'maybe': choose from on, off"),
+    (["--bands", "alpha8-13"], "--bands 'alpha8-13': expected name:low-high"),
+    (["--baseline-seconds", "-1"], "baseline_seconds must be >= 0"),
+    (["--window-seconds", "0.3"], "window_seconds=0.3 must be a whole number of frames"),
+    (["--bands", "alpha:8-150"], "alpha"),
+    (["--de-window", "0"], "de_window=0"),
 ])
 def test_options_validated_before_work(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
@@ -153,6 +159,11 @@ def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_pa
     assert set(rows["model"]) == {"emotionclip", "sst_legovit", "dgcnn", "de_logreg"}
     assert rows["accuracy"].between(0, 1).all() and rows["f1_macro"].between(0, 1).all()
     assert (rows["data"] == "user").all() and (rows["preset"] == "smoke").all()
+    # refit after early stopping: neural models with an inner validation split (SEED: 2 training subjects, one held
+    # out) retrain on every training row; SEED-IV pooled has 1 training subject: no split, nothing to refit
+    seed_cs = rows[(rows["dataset"] == "seed") & (rows["protocol"] == "cross-subject")].set_index("model")
+    assert seed_cs.loc["dgcnn", "refit"].all() and not seed_cs.loc["de_logreg", "refit"].any()
+    assert (seed_cs.loc["emotionclip", "n_valid"] > 0).all()
     ct = rows[rows["protocol"] == "cross-time"]
     assert set(zip(ct["train_session"].astype(int), ct["test_session"].astype(int))) == {(1, 2), (1, 3), (2, 3)}
     prov = json.loads((out / "provenance.json").read_text())
@@ -229,3 +240,40 @@ def test_jobs_and_dask_match_local(seed_root, tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
         assert run(common + ["--out", str(tmp_path / "dask"), "--scheduler", cl.scheduler_address]) == 0
     pd.testing.assert_frame_equal(_results(tmp_path / "dask"), _results(tmp_path / "local"))
+
+
+def test_feature_settings_reach_rows_provenance_and_caches(seed_root, tmp_path):
+    cache = tmp_path / "c"
+    paper = tmp_path / "paper-features"
+    common = ["--root", str(seed_root), "--preset", "smoke", "--models", "frames_logreg,de_logreg", "--cache",
+              str(cache), "--threads", "1"]
+    assert run(common + ["--out", str(paper)]) == 0
+    none = tmp_path / "no-baseline"
+    assert run(common + ["--out", str(none), "--baseline-seconds", "0", "--zscore", "off", "--de-window", "2"]) == 0
+    a, b = pd.read_csv(paper / "results.csv"), pd.read_csv(none / "results.csv")
+    fa = json.loads(a[a["model"] == "frames_logreg"]["features"].iloc[0])
+    fb = json.loads(b[b["model"] == "frames_logreg"]["features"].iloc[0])
+    assert fa["baseline_seconds"] == 5.0 and fa["zscore"] is True and len(fa["bands"]) == 6
+    assert fb["baseline_seconds"] == 0.0 and fb["zscore"] is False
+    assert json.loads(b[b["model"] == "de_logreg"]["features"].iloc[0]) == {"window_seconds": 2.0}
+    # 12-s trials: 3 windows of 2 s after a 5-s baseline, 6 without; 1-s DE windows -> 2-s windows halves them
+    ta = a.set_index("model")["n_test"].groupby(level=0).sum()
+    tb = b.set_index("model")["n_test"].groupby(level=0).sum()
+    assert tb["frames_logreg"] == 2 * ta["frames_logreg"] and 2 * tb["de_logreg"] == ta["de_logreg"]
+    prov = json.loads((none / "provenance.json").read_text())
+    assert prov["features"]["emotionclip"]["baseline_seconds"] == 0.0 and prov["config"]["de_window"] == 2.0
+    keys_a = json.loads((paper / "provenance.json").read_text())["datasets"]["seed"]["cache_keys"]
+    assert keys_a["emotionclip"] != prov["datasets"]["seed"]["cache_keys"]["emotionclip"]  # they key the caches
+    assert keys_a["de"] != prov["datasets"]["seed"]["cache_keys"]["de"]
+
+
+def test_feature_settings_in_yaml(tmp_path, capsys):
+    from emoclip_plugin.benchmark.presets import ConfigError, resolve_config
+    cfg = tmp_path / "f.yaml"
+    cfg.write_text("features: {baseline_seconds: 0, bands: {alpha: [8, 13], beta: [13, 30]}}\nrefit: false\n")
+    config = resolve_config("smoke", cfg)
+    assert config["features"] == {"baseline_seconds": 0, "bands": {"alpha": [8, 13], "beta": [13, 30]}}
+    assert config["refit"] is False and resolve_config("strict")["refit"] is True
+    cfg.write_text("features: {baseline: 0}\n")
+    with pytest.raises(ConfigError, match="unknown feature setting\\(s\\) \\['baseline'\\]"):
+        resolve_config("smoke", cfg)

@@ -30,7 +30,8 @@ def test_sklearn_contract(estimator, check):
 
 def test_public_import():
     assert emoclip_plugin.EmotionCLIPClassifier is EmotionCLIPClassifier
-    assert set(list_estimators()) == {"emotionclip", "sst_legovit", "dgcnn", "ccnn", "eegnet", "de_logreg"}
+    assert set(list_estimators()) == {"emotionclip", "sst_legovit", "dgcnn", "ccnn", "eegnet", "de_logreg",
+                                      "frames_logreg", "emotionclip_mlp"}
     assert estimator_input_kind("dgcnn") == "de"
     with pytest.raises(ValueError, match="unknown estimator 'nope'.*emotionclip"):
         get_estimator("nope")
@@ -87,7 +88,7 @@ def test_training_conveniences(blobs, capsys):
     X, y = rng.standard_normal((240, 12)).astype(np.float32), rng.integers(0, 3, 240)  # nothing to learn: overfits
     groups = np.repeat(np.arange(6), 40)
     clf = EmotionCLIPClassifier(lr=1e-2, max_epochs=60, patience=3, gradient_clip=1.0, device="auto", random_state=0,
-                                verbose=1).fit(X, y, groups=groups)
+                                verbose=1, refit=False).fit(X, y, groups=groups)
     # validation holds out whole groups, never training groups
     held = set(groups[clf.valid_indices_])
     assert held and held.isdisjoint(set(np.delete(groups, clf.valid_indices_)))

@@ -8,8 +8,11 @@ A resolved configuration is a plain dict::
     strict: true                             # run the leakage guard's strict few-shot check
     test_best_epoch: false                   # also record the best epoch *on the test data* (optimistic, paper only)
     validation: 0.2                          # inner validation fraction (whole training subjects / trials)
+    refit: true                              # neural models: retrain on all training rows for the selected epochs
+    features: {baseline_seconds: 5.0, ...}   # EmotionCLIP frame-grid settings (FrameFeatureConfig; {} = the paper's)
+    de_window: null                          # band-DE window in s (null: 1 s SEED, 4 s SEED-IV)
     models: {name: {estimator parameters}}   # per-model settings (see emoclip_plugin.estimators)
-    default_models: [emotionclip, sst_legovit, dgcnn, de_logreg]
+    default_models: [emotionclip, sst_legovit, frames_logreg, emotionclip_mlp, dgcnn, de_logreg]
 """
 from __future__ import annotations
 
@@ -19,13 +22,23 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..estimators import list_estimators
+from ..data.features import FrameFeatureConfig
+from ..estimators import RECIPE, list_estimators
 from ..protocols import CALIBRATION_MODES, CROSS_SUBJECT_MODES
+
+#: The settings of the EmotionCLIP frame grids that a preset, a YAML file or the command line may set.
+FEATURE_KEYS = ("baseline_seconds", "window_seconds", "frame_seconds", "bands", "zscore")
 
 #: A compact SST-LegoViT (d_model 32, one layer per stage, 32x32 working grid) for CPU smoke runs.
 COMPACT_SST = {"d_model": 32, "n_heads": 2, "depths": [1, 1, 1], "conv_hidden": 32, "img_size": 32}
 
-_SMOKE_DEEP = {"module_kwargs": COMPACT_SST, "lr": 3e-4, "max_epochs": 30, "patience": 8, "batch_size": 16}
+#: The smoke preset's schedule for the compact backbone (before the recipe pieces).
+SMOKE_SCHEDULE = {"module_kwargs": COMPACT_SST, "lr": 3e-4, "max_epochs": 30, "patience": 8, "batch_size": 16}
+_SMOKE_DEEP = {**SMOKE_SCHEDULE, **RECIPE}
+#: The paper's recipe exactly: none of our cross-subject pieces (the ``paper`` preset).
+_PAPER_DEEP = {"standardize": False, "label_smoothing": 0.0, "augment": None}
+_PROBES = {"frames_logreg": {}, "emotionclip_mlp": {}}
+_DEFAULT_MODELS = ["emotionclip", "sst_legovit", "frames_logreg", "emotionclip_mlp", "dgcnn", "de_logreg"]
 _BASELINES = {
     "dgcnn": {"lr": 1e-3, "max_epochs": 100, "patience": 20},
     "ccnn": {"lr": 1e-3, "max_epochs": 100, "patience": 20},
@@ -35,35 +48,58 @@ _BASELINES = {
 
 PRESETS: dict[str, dict[str, Any]] = {
     "smoke": {
-        "description": "quick CPU check: compact SST-LegoViT, few epochs, sessions pooled, 0-shot, strict",
+        "description": "quick CPU check: compact SST-LegoViT with the cross-subject recipe, few epochs, sessions "
+                       "pooled, 0-shot, strict",
         "cross_subject": "pooled", "shots": 0, "calibration": "trials", "strict": True, "test_best_epoch": False,
         "validation": 0.2,
         "models": {"emotionclip": _SMOKE_DEEP, "sst_legovit": _SMOKE_DEEP,
                    "dgcnn": {"lr": 1e-2, "max_epochs": 40, "patience": 8},
                    "ccnn": {"lr": 1e-3, "max_epochs": 20, "patience": 5},
-                   "eegnet": {"lr": 1e-3, "max_epochs": 20, "patience": 5}, "de_logreg": {}},
-        "default_models": ["emotionclip", "sst_legovit", "dgcnn", "de_logreg"],
+                   "eegnet": {"lr": 1e-3, "max_epochs": 20, "patience": 5}, "de_logreg": {}, **_PROBES},
+        "default_models": _DEFAULT_MODELS,
     },
     "strict": {
-        "description": "leakage-free: per-session LOSO, 0-shot, early stopping on held-out training subjects, "
-                       "paper-size models and recipe",
+        "description": "leakage-free: per-session LOSO, 0-shot, early stopping on held-out training subjects then "
+                       "refit, paper-size models with the paper's optimiser and our cross-subject recipe",
         "cross_subject": "per-session", "shots": 0, "calibration": "trials", "strict": True, "test_best_epoch": False,
         "validation": 0.2,
-        "models": {"emotionclip": {}, "sst_legovit": {}, **_BASELINES},
-        "default_models": ["emotionclip", "sst_legovit", "dgcnn", "de_logreg"],
+        "models": {"emotionclip": dict(RECIPE), "sst_legovit": dict(RECIPE), **_BASELINES, **_PROBES},
+        "default_models": _DEFAULT_MODELS,
     },
     "paper": {
-        "description": "the paper's protocol: per-session LOSO, 32-shot random calibration windows (may share trials "
-                       "with test windows), plus the best epoch on the test data reported separately (optimistic)",
+        "description": "the paper's protocol and recipe: per-session LOSO, 32-shot random calibration windows (may "
+                       "share trials with test windows), plus the best epoch on the test data reported separately "
+                       "(optimistic)",
         "cross_subject": "per-session", "shots": 32, "calibration": "windows", "strict": False,
         "test_best_epoch": True, "validation": 0.2,
-        "models": {"emotionclip": {}, "sst_legovit": {}, **_BASELINES},
-        "default_models": ["emotionclip", "sst_legovit", "dgcnn", "de_logreg"],
+        "models": {"emotionclip": _PAPER_DEEP, "sst_legovit": _PAPER_DEEP, **_BASELINES, **_PROBES},
+        "default_models": _DEFAULT_MODELS,
     },
 }
 
 _KEYS = {"description", "cross_subject", "shots", "calibration", "strict", "test_best_epoch", "validation", "models",
-         "default_models"}
+         "default_models", "refit", "features", "de_window"}
+_DEFAULTS = {"refit": True, "features": {}, "de_window": None}
+
+
+def frame_feature_config(features: dict) -> FrameFeatureConfig:
+    """The :class:`FrameFeatureConfig` of a configuration's ``features`` mapping (unset keys: the paper's values)."""
+    settings = dict(features)
+    if "bands" in settings:
+        settings["bands"] = tuple((str(k), tuple(v)) for k, v in dict(settings["bands"]).items())
+    return FrameFeatureConfig(**settings)
+
+
+def feature_settings(config: dict, kind: str) -> dict:
+    """What a results row records about the features of input ``kind`` (every value, defaults included)."""
+    if kind == "emotionclip":
+        cfg = frame_feature_config(config["features"])
+        return {"baseline_seconds": cfg.baseline_seconds, "window_seconds": cfg.window_seconds,
+                "frame_seconds": cfg.frame_seconds, "bands": {k: list(v) for k, v in cfg.bands},
+                "zscore": cfg.zscore}
+    if kind in ("de", "de_grid", "raw"):
+        return {"window_seconds": config["de_window"]}
+    return {}
 
 
 class ConfigError(ValueError):
@@ -74,6 +110,30 @@ def _check(config: dict, where: str) -> dict:
     unknown = set(config) - _KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; valid keys: {sorted(_KEYS)}")
+    for key, value in _DEFAULTS.items():
+        config.setdefault(key, copy.deepcopy(value))
+    if not isinstance(config["refit"], bool):
+        raise ConfigError(f"{where}: refit={config['refit']!r}; expected true or false")
+    features = config["features"]
+    if not isinstance(features, dict):
+        raise ConfigError(f"{where}: features must map {list(FEATURE_KEYS)} to values, got {features!r}")
+    bad = sorted(set(features) - set(FEATURE_KEYS))
+    if bad:
+        raise ConfigError(f"{where}: unknown feature setting(s) {bad}; valid: {list(FEATURE_KEYS)}")
+    if "bands" in features and not (isinstance(features["bands"], dict) and features["bands"] and all(
+            isinstance(v, (list, tuple)) and len(v) == 2 for v in features["bands"].values())):
+        raise ConfigError(f"{where}: features.bands={features['bands']!r}; expected a mapping name -> [low, high] Hz")
+    if "zscore" in features and not isinstance(features["zscore"], bool):
+        raise ConfigError(f"{where}: features.zscore={features['zscore']!r}; expected true or false")
+    try:
+        frame_feature_config(features)
+    except (ValueError, TypeError) as err:
+        raise ConfigError(f"{where}: features: {err}") from None
+    dw = config["de_window"]
+    if dw is not None and not (isinstance(dw, (int, float)) and not isinstance(dw, bool) and dw > 0
+                               and abs(dw * 200 - round(dw * 200)) < 1e-9):
+        raise ConfigError(f"{where}: de_window={dw!r}; expected null or a positive number of seconds "
+                          "(a whole number of samples at 200 Hz)")
     if config["cross_subject"] not in CROSS_SUBJECT_MODES:
         raise ConfigError(f"{where}: cross_subject={config['cross_subject']!r}; choose from {CROSS_SUBJECT_MODES}")
     if config["calibration"] not in CALIBRATION_MODES:
@@ -131,7 +191,9 @@ def resolve_config(preset: str, config_file: str | Path | None = None, overrides
     else:
         where = f"preset {preset!r}"
     for key, value in (overrides or {}).items():
-        if value is not None:
+        if key == "features" and value:
+            config["features"] = {**config.get("features", {}), **value}
+        elif value is not None and key != "features":
             config[key] = value
     return _check(config, where)
 

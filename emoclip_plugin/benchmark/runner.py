@@ -8,6 +8,7 @@ the results store. With a remote Dask cluster the cache folder must be on storag
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from ..data.seed import load_dataset, to_numpy
 from ..estimators import estimator_input_kind, get_estimator
 from ..protocols import (Fold, add_calibration, check_no_leakage, cross_subject_folds, cross_time_folds,
                          fit_groups)
-from .presets import config_hash
+from .presets import config_hash, feature_settings, frame_feature_config
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Task:
     groups: np.ndarray = field(repr=False)
     data_dir: str
     params: dict
+    refit: bool
+    features: dict
     n_classes: int
     cross_subject: str
     shots: int
@@ -63,9 +66,18 @@ class PreparedData:
     dataset_obj: object = field(repr=False)
 
 
-def prepare_data(root: str | os.PathLike, family: str, kind: str, cache_dir: str | os.PathLike) -> PreparedData:
-    """Load ``root`` through TorchEEG as ``kind`` features and keep the arrays as ``.npy`` files in the cache."""
-    ds = load_dataset(root, family, kind, cache_dir=cache_dir)
+def prepare_data(root: str | os.PathLike, family: str, kind: str, cache_dir: str | os.PathLike,
+                 features: dict | None = None, de_window: float | None = None) -> PreparedData:
+    """Load ``root`` through TorchEEG as ``kind`` features and keep the arrays as ``.npy`` files in the cache.
+
+    ``features``: the EmotionCLIP frame-grid settings (a configuration's ``features``); ``de_window``: the window in s
+    of the other kinds (``None``: the loader's default). Both key the caches."""
+    if kind == "emotionclip":
+        ds = load_dataset(root, family, kind, cache_dir=cache_dir, feature_config=frame_feature_config(features or {}))
+    elif family.endswith("-features"):
+        ds = load_dataset(root, family, kind, cache_dir=cache_dir)
+    else:
+        ds = load_dataset(root, family, kind, cache_dir=cache_dir, window_seconds=de_window)
 
     def build(path: str) -> str:
         p = Path(path)
@@ -102,6 +114,7 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
                 if kind not in folds_by_kind:
                     folds_by_kind[kind] = make_folds(prep, protocol, config["cross_subject"], split_dir)
                 params = dict(config["models"].get(model, {}))
+                features = feature_settings(config, kind)
                 for seed in seeds:
                     for base in folds_by_kind[kind]:
                         fold = add_calibration(base, prep.info, prep.y, config["shots"], config["calibration"], seed)
@@ -110,11 +123,12 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
                                    "cross_subject": config["cross_subject"] if protocol == "cross-subject" else None,
                                    "shots": config["shots"], "calibration": config["calibration"],
                                    "validation": config["validation"], "test_best_epoch": config["test_best_epoch"],
-                                   "model": model, "params": params, "seed": seed, "fold": fold.name,
+                                   "refit": config["refit"], "features": features, "model": model, "params": params, "seed": seed, "fold": fold.name,
                                    "threads": threads, "version": version}
                         task_id = f"{dataset}__{protocol}__{model}__{fold.name}__seed{seed}"
                         tasks.append(Task(task_id, dataset, data_label[dataset], protocol, preset, model, seed, fold,
-                                          fit_groups(fold, prep.info), prep.data_dir, params, len(prep.class_names),
+                                          fit_groups(fold, prep.info), prep.data_dir, params, config["refit"],
+                                          features, len(prep.class_names),
                                           config["cross_subject"], config["shots"], config["calibration"],
                                           config["test_best_epoch"], threads, config_hash(payload)))
     return tasks
@@ -153,6 +167,8 @@ def run_task(task: Task, validation: float = 0.2, verbose: bool = False) -> dict
         extra = {"random_state": task.seed}
         if "validation" not in task.params:
             extra["validation"] = validation
+        if "refit" not in task.params:
+            extra["refit"] = task.refit
         if task.test_best_epoch:
             extra["callbacks"] = [("test_accuracy", _test_accuracy_callback(X_test, y_test))]
         if verbose:
@@ -165,18 +181,21 @@ def run_task(task: Task, validation: float = 0.2, verbose: bool = False) -> dict
         est.fit(X_fit, y_fit)
     train_seconds = time.perf_counter() - start
     pred = est.predict(X_test)
-    history, n_valid, best_on_test, epochs = [], 0, float("nan"), 1
+    history, n_valid, best_on_test, epochs, refitted = [], 0, float("nan"), 1, False
     if deep:
         if est.valid_indices_ is not None:
             valid_rows = fit_rows[est.valid_indices_]
             if np.intersect1d(valid_rows, fold.test).size:
                 raise AssertionError(f"{task.task_id}: test rows in the validation rows")
             n_valid = len(valid_rows)
+        refitted = bool(est.refitted_)
         keys = ("epoch", "train_loss", "valid_loss", "valid_acc", "test_acc")
-        history = [{k: row[k] for k in keys if k in row} for row in est.history_]
+        # the selection run's curves (with validation loss); a refit's own epochs are in the final model
+        selection = est.selection_history_ if refitted else est.history_
+        history = [{k: row[k] for k in keys if k in row} for row in selection]
         epochs = est.n_epochs_
-        if task.test_best_epoch:
-            best_on_test = max(row.get("test_acc", float("nan")) for row in history)
+        if task.test_best_epoch:  # over the epochs of the final model's run (the refit's, after a refit)
+            best_on_test = max(row.get("test_acc", float("nan")) for row in est.history_)
     row = {
         "dataset": task.dataset, "data": task.data, "protocol": task.protocol, "preset": task.preset,
         "model": task.model, "fold": fold.name, "test_subject": fold.test_subject,
@@ -184,12 +203,13 @@ def run_task(task: Task, validation: float = 0.2, verbose: bool = False) -> dict
         "train_session": fold.train_session if fold.train_session is not None else "all",
         "cross_subject": task.cross_subject if task.protocol == "cross-subject" else "",
         "shots": task.shots, "calibration": task.calibration if task.shots else "",
-        "n_train": int(len(fit_rows) - n_valid), "n_calibration": int(len(fold.calibration)), "n_valid": int(n_valid),
+        "n_train": int(len(fit_rows) if refitted else len(fit_rows) - n_valid),
+        "n_calibration": int(len(fold.calibration)), "n_valid": int(n_valid), "refit": refitted,
         "n_test": int(len(fold.test)), "accuracy": float(accuracy_score(y_test, pred)),
         "f1_macro": float(f1_score(y_test, pred, average="macro", labels=np.arange(task.n_classes),
                                    zero_division=0)),
         "accuracy_test_best_epoch": best_on_test, "epochs": int(epochs), "train_seconds": round(train_seconds, 3),
-        "seed": task.seed, "config_hash": task.config_hash,
+        "seed": task.seed, "features": json.dumps(task.features, sort_keys=True), "config_hash": task.config_hash,
     }
     cm = confusion_matrix(y_test, pred, labels=np.arange(task.n_classes))
     return {"row": row, "confusion": cm.tolist(), "history": history}

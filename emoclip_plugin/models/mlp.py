@@ -10,6 +10,9 @@ from torch import nn
 class MLPEncoder(nn.Module):
     """Flat features ``[batch, n_features]`` -> embedding ``[batch, hidden[-1]]`` (or logits with ``n_outputs``).
 
+    Input of more dimensions (e.g. frame grids ``[batch, 4, 12, 9, 9]``) is flattened first when its per-sample size
+    is ``n_features``.
+
     The input goes through a ``BatchNorm1d`` first, so the encoder learns the feature scaling from training data only;
     then ``Linear -> GELU -> Dropout`` per hidden width.
 
@@ -48,6 +51,9 @@ class MLPEncoder(nn.Module):
         return self._embedding_dim
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() > 2:
+            x = x.flatten(1)
         if x.dim() != 2 or x.shape[1] != self.n_features:
-            raise ValueError(f"MLPEncoder expects input [batch, {self.n_features}], got {list(x.shape)}")
+            raise ValueError(f"MLPEncoder expects input [batch, {self.n_features}] (or samples of that many values), "
+                             f"got {list(x.shape)}")
         return self.final_layer(self.body(x))

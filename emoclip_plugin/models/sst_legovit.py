@@ -35,7 +35,8 @@ class SSTLegoViT(nn.Module):
     2. conv-stack embedding ([P] "a stack of four small 2D convolutions"; [E] 2x2/s2 -> 2x2/s2 -> 4x4/s4 -> 1x1 with
        BN + ReLU, widths d/8, d/2, 2d, d): 64x64 -> 16 spatial tokens per (frame, band) map;
     3. spatial multi-scale encoder ([P]): ``depths[0]`` blocks of pre-LN self-attention + residual and pre-LN 1/3/5
-       multi-scale convolution + residual, with a learned spatial position embedding; mean over the tokens;
+       multi-scale convolution + residual, with a learned spatial position embedding; mean over the tokens ([E]; or
+       ``spatial_pool="flatten"``);
     4. Legoformer spectral stage ([P]): ``depths[1]`` layers of a DE encoder and a PSD encoder (no shared weights) and
        a decoder whose input is (previous decoder state + DE output + PSD output) ([I]: element-wise sum, keeping the 6
        band tokens), with self-attention, cross-attention to the DE tokens as keys / values (DE primary, [P]) and an
@@ -72,12 +73,16 @@ class SSTLegoViT(nn.Module):
         Drop-path rate, linearly increasing over all blocks up to this value (0.1, [E]).
     activation : type of nn.Module
         FFN activation (``nn.GELU``, [E]).
+    spatial_pool : {"mean", "flatten"}
+        How a map's spatial tokens become one band token: their mean ([E]), or all tokens concatenated and projected
+        to ``d_model`` by a linear layer ([I], ours), which keeps *where* on the scalp each pattern is.
     """
 
     def __init__(self, n_outputs: int | None = None, n_frames: int = 4, n_bands: int = 6,
                  grid_size: tuple[int, int] = (9, 9), img_size: int = 64, d_model: int = 128, n_heads: int = 4,
                  depths: tuple[int, int, int] = (2, 2, 2), conv_hidden: int = 128, mlp_ratio: float = 4.0,
-                 drop_prob: float | None = None, drop_path: float = 0.1, activation: type[nn.Module] = nn.GELU, *,
+                 drop_prob: float | None = None, drop_path: float = 0.1, activation: type[nn.Module] = nn.GELU,
+                 spatial_pool: str = "mean", *,
                  num_classes: int | None = None, in_channels: int | None = None, dropout: float | None = None):
         super().__init__()
         n_outputs = _resolve("n_outputs", n_outputs, "num_classes", num_classes)
@@ -95,6 +100,8 @@ class SSTLegoViT(nn.Module):
             raise ValueError(f"img_size={img_size} must be a multiple of 16")
         if d_model % 8:
             raise ValueError(f"d_model={d_model} must be divisible by 8 (conv-stack widths d/8, d/2, 2d)")
+        if spatial_pool not in ("mean", "flatten"):
+            raise ValueError(f"spatial_pool={spatial_pool!r}; expected 'mean' or 'flatten'")
         if not 0 <= drop_prob < 1 or not 0 <= drop_path < 1:
             raise ValueError(f"drop_prob={drop_prob} and drop_path={drop_path} must be in [0, 1)")
         self.n_outputs = n_outputs
@@ -116,6 +123,8 @@ class SSTLegoViT(nn.Module):
         self.spatial_pos = nn.Parameter(torch.zeros(1, n_tokens, d))
         s, p, t = self.depths
         self.spatial = nn.ModuleList(SpatialBlock(d, n_heads, conv_hidden, drop_prob, rates[i]) for i in range(s))
+        self.flatten_pool = spatial_pool == "flatten"
+        self.spatial_pool = nn.Linear(n_tokens * d, d) if self.flatten_pool else nn.Identity()
         self.band_pos = nn.Parameter(torch.zeros(1, 2 * self.n_bands, d))
         self.spectral = nn.ModuleList(LegoLayer(d, n_heads, drop_path=rates[s + i], **block) for i in range(p))
         self.temporal_pos = nn.Parameter(torch.zeros(1, self.n_frames, d))
@@ -146,7 +155,8 @@ class SSTLegoViT(nn.Module):
         tokens = tokens.flatten(2).transpose(1, 2) + self.spatial_pos  # [N, 16, d]
         for blk in self.spatial:
             tokens = blk(tokens, side)
-        bands = tokens.mean(1).reshape(b * f, c, self.d_model) + self.band_pos  # [B*F, 12, d]
+        pooled = self.spatial_pool(tokens.flatten(1)) if self.flatten_pool else tokens.mean(1)  # [N, d]
+        bands = pooled.reshape(b * f, c, self.d_model) + self.band_pos  # [B*F, 12, d]
         de, psd = bands[:, : self.n_bands], bands[:, self.n_bands:]
         state = de
         for layer in self.spectral:

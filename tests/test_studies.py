@@ -1,0 +1,63 @@
+"""benchmarks/scaling.py and benchmarks/ablation.py run end to end (tiny generated folders, capped epochs)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _script(name: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, f"benchmarks/{name}", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=1200)
+
+
+def test_scaling_end_to_end(tmp_path):
+    out = tmp_path / "scaling"
+    res = _script("scaling.py", "--subjects", "2,3", "--seconds", "9", "--models", "frames_logreg,dgcnn",
+                  "--folds", "1", "--max-epochs", "3", "--out", str(out), "--cache", str(tmp_path / "c"))
+    assert res.returncode == 0, res.stderr
+    rows = pd.read_csv(out / "results.csv")
+    # 2 folders x 2 models x 1 fold; more subjects -> more training windows per fold
+    assert len(rows) == 4 and set(rows["variant"]) == {"frames_logreg", "dgcnn"}
+    n = rows[rows["variant"] == "dgcnn"].set_index("folder")["n_train"]
+    assert n["seed-3subj-9s-gen0"] > n["seed-2subj-9s-gen0"]
+    assert (out / "scaling.png").stat().st_size > 1000 and "| seed-3subj-9s-gen0 | dgcnn |" in (
+        out / "scaling.md").read_text()
+    again = _script("scaling.py", "--subjects", "2,3", "--seconds", "9", "--models", "frames_logreg,dgcnn",
+                    "--folds", "1", "--max-epochs", "3", "--out", str(out), "--cache", str(tmp_path / "c"))
+    assert "4 finished earlier, 0 to run" in again.stdout  # resumable
+
+
+def test_ablation_end_to_end(tmp_path):
+    out = tmp_path / "ablation"
+    res = _script("ablation.py", "--folders", "seed:3:9", "--models", "sst_legovit", "--pieces-for", "sst_legovit", "--probes", "frames_logreg",
+                  "--folds", "1", "--seeds", "0,1", "--max-epochs", "2", "--out", str(out),
+                  "--cache", str(tmp_path / "c"))
+    assert res.returncode == 0, res.stderr
+    rows = pd.read_csv(out / "results.csv")
+    variants = {"sst_legovit (all)", "sst_legovit -augment", "sst_legovit -label_smoothing",
+                "sst_legovit -standardize", "sst_legovit (none)", "frames_logreg"}
+    assert set(rows["variant"]) == variants and len(rows) == len(variants) * 2  # x 2 seeds
+    assert rows[rows["variant"] != "frames_logreg"]["refit"].all()  # refit after early stopping in every variant
+    table = (out / "ablation.md").read_text()
+    assert "| sst_legovit -standardize |" in table and "seeds ±" in table
+
+
+@pytest.mark.parametrize("script, args, message", [
+    ("scaling.py", ["--subjects", "1"], "1 subjects: expected between 2 and 15"),
+    ("scaling.py", ["--seeds", "a"], "--seeds 'a': expected comma-separated integers"),
+    ("scaling.py", ["--jobs", "0"], "--jobs 0: expected an integer >= 1"),
+    ("scaling.py", ["--models", "resnet"], "--models: choose from"),
+    ("ablation.py", ["--folders", "deap:5:20"], "--folders 'deap:5:20': dataset 'deap': choose from seed, seed-iv"),
+    ("ablation.py", ["--max-epochs", "0"], "--max-epochs 0: expected an integer >= 1"),
+    ("ablation.py", ["--models", "dgcnn"], "--models: emotionclip and/or sst_legovit"),
+])
+def test_study_scripts_reject_bad_options(script, args, message, tmp_path):
+    res = _script(script, *args, "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()
