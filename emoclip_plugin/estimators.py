@@ -352,7 +352,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         self.valid_indices_ = va
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            module = self._new_module(X[tr])
+            module = self._new_module(X, tr)
             valid = (X[va], yi[va]) if va is not None else None
             self.net_ = self._make_net(module, len(self.classes_), valid, augment_seed=seed + 1)
             self.net_.fit(X[tr], yi[tr])
@@ -369,8 +369,8 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         self.n_epochs_ = len(self.net_.history)
         return self
 
-    def _new_module(self, X_train: np.ndarray) -> nn.Module:
-        """A fresh module; with ``standardize`` its input statistics come from ``X_train``."""
+    def _new_module(self, X: np.ndarray, rows: np.ndarray | None = None) -> nn.Module:
+        """A fresh module; with ``standardize`` its input statistics come from ``X[rows]`` (all of ``X`` if None)."""
         try:
             module = self._build_module(self.sample_shape_, len(self.classes_))
         except TypeError as err:
@@ -378,7 +378,8 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
                              f"module: {err}") from err
         if self.standardize:
             module = self._standardized(module)
-            next(m for m in module.modules() if isinstance(m, Standardized)).set_statistics(X_train)
+            stats = X if rows is None else X[rows]  # a copy of the rows only when they are needed
+            next(m for m in module.modules() if isinstance(m, Standardized)).set_statistics(stats)
         return module
 
     def _standardized(self, module: nn.Module) -> nn.Module:
