@@ -121,3 +121,15 @@ def test_temperature_learnable_and_clamped_or_fixed():
     assert learn.logit_scale.item() == pytest.approx(100.0)
     fixed = EmotionCLIP(encoder_kwargs=TINY, learnable_scale=False, logit_scale=30.0)
     assert "log_scale" in dict(fixed.named_buffers()) and fixed.logit_scale.item() == pytest.approx(30.0)
+
+
+def test_flatten_spatial_pool_shapes_and_scripts():
+    x = torch.randn(3, 4, 12, 9, 9)
+    torch.manual_seed(0)
+    model = SSTLegoViT(n_outputs=3, **{**TINY, "img_size": 32}, spatial_pool="flatten").eval()
+    assert model(x).shape == (3, 3)
+    assert model.spatial_pool.in_features == 4 * 16  # (32 / 16)^2 tokens x d_model, concatenated
+    scripted = torch.jit.script(model)
+    torch.testing.assert_close(scripted(x), model(x))
+    with pytest.raises(ValueError, match="spatial_pool='max'"):
+        SSTLegoViT(**TINY, spatial_pool="max")
