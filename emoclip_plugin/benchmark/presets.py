@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data.features import FrameFeatureConfig
+from ..data.seed import SFREQ
 from ..estimators import RECIPE, list_estimators
 from ..protocols import CALIBRATION_MODES, CROSS_SUBJECT_MODES
 
@@ -131,9 +132,9 @@ def _check(config: dict, where: str) -> dict:
         raise ConfigError(f"{where}: features: {err}") from None
     dw = config["de_window"]
     if dw is not None and not (isinstance(dw, (int, float)) and not isinstance(dw, bool) and dw > 0
-                               and abs(dw * 200 - round(dw * 200)) < 1e-9):
+                               and abs(dw * SFREQ - round(dw * SFREQ)) < 1e-9):
         raise ConfigError(f"{where}: de_window={dw!r}; expected null or a positive number of seconds "
-                          "(a whole number of samples at 200 Hz)")
+                          f"(a whole number of samples at {SFREQ} Hz)")
     if config["cross_subject"] not in CROSS_SUBJECT_MODES:
         raise ConfigError(f"{where}: cross_subject={config['cross_subject']!r}; choose from {CROSS_SUBJECT_MODES}")
     if config["calibration"] not in CALIBRATION_MODES:

@@ -123,7 +123,8 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
                                    "cross_subject": config["cross_subject"] if protocol == "cross-subject" else None,
                                    "shots": config["shots"], "calibration": config["calibration"],
                                    "validation": config["validation"], "test_best_epoch": config["test_best_epoch"],
-                                   "refit": config["refit"], "features": features, "model": model, "params": params, "seed": seed, "fold": fold.name,
+                                   "refit": config["refit"], "features": features, "model": model,
+                                   "params": params, "seed": seed, "fold": fold.name,
                                    "threads": threads, "version": version}
                         task_id = f"{dataset}__{protocol}__{model}__{fold.name}__seed{seed}"
                         tasks.append(Task(task_id, dataset, data_label[dataset], protocol, preset, model, seed, fold,
