@@ -75,10 +75,11 @@ class GridAugment:
         b = x.shape[0]
 
         def draw(shape, p):  # keep-mask with P(keep) = 1 - p
-            return (torch.rand(shape, generator=generator) >= p).to(device=x.device, dtype=x.dtype)
+            return (torch.rand(shape, generator=generator, device=generator.device) >= p).to(device=x.device, dtype=x.dtype)
 
         if self.noise:
-            x = x + self.noise * torch.randn(x.shape, generator=generator).to(device=x.device, dtype=x.dtype)
+            x = x + self.noise * torch.randn(x.shape, generator=generator, device=generator.device).to(device=x.device,
+                                                                                                 dtype=x.dtype)
         if x.dim() != 5:
             return x
         _, f, c, h, w = x.shape
@@ -98,11 +99,11 @@ class GridAugment:
 
         With ``mixup == 0`` the batch is returned unchanged with ``lam = 1``.
         """
-        perm = torch.randperm(x.shape[0], generator=generator).to(x.device)
+        perm = torch.randperm(x.shape[0], generator=generator, device=generator.device).to(x.device)
         if not self.mixup:
             return x, perm, 1.0
         from scipy.stats import beta
-        u = float(torch.rand(1, generator=generator).item())
+        u = float(torch.rand(1, generator=generator, device=generator.device).item())
         lam = float(beta.ppf(u, self.mixup, self.mixup))  # Beta(a, a) by its inverse CDF: one draw, reproducible
         lam = max(lam, 1 - lam)  # the first sample dominates: its label stays the main target
         return lam * x + (1 - lam) * x[perm], perm, lam

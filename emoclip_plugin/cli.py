@@ -73,6 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
                                                       "(paper on)")
     feats.add_argument("--de-window", dest="de_window", type=float, default=None,
                        help="band-DE / raw window in s (default 1 SEED, 4 SEED-IV)")
+    comp = p.add_argument_group("compute (default: the preset's; recorded per row)")
+    comp.add_argument("--device", default=None, help="auto | cpu | cuda | cuda:N for the neural models (default auto: "
+                                                     "CUDA when available); with --jobs, 'cuda' gives each worker its "
+                                                     "own GPU, round robin")
+    comp.add_argument("--precision", default=None, help="32 | bf16 | 16-mixed | auto (default auto: bf16 on a GPU "
+                                                        "that has it, else 32)")
+    comp.add_argument("--compile", action="store_true", default=None, help="torch.compile the neural models")
+    comp.add_argument("--estimate", action="store_true",
+                      help="build the task grid, time a few training steps and one evaluation pass of each model on "
+                           "the chosen device, print the projected wall time, and exit without training")
+    comp.add_argument("--estimate-steps", dest="estimate_steps", type=int, default=20,
+                      help="training steps timed per model by --estimate (default 20)")
     p.add_argument("--threads", type=int, default=None, help="torch threads per task (default: cores / jobs)")
     p.add_argument("--cache", type=Path, default=None, help="cache folder (default $EMOCLIP_CACHE or "
                                                             "~/.cache/emoclip-plugin)")
@@ -97,6 +109,8 @@ def _validate(args) -> dict:
             raise UsageError(f"--{name} {getattr(args, name)}: expected an integer >= 1")
     if args.threads is not None and args.threads < 1:
         raise UsageError(f"--threads {args.threads}: expected an integer >= 1")
+    if args.estimate_steps < 1:
+        raise UsageError(f"--estimate-steps {args.estimate_steps}: expected an integer >= 1")
     if args.seed < 0:
         raise UsageError(f"--seed {args.seed}: expected an integer >= 0")
     if args.shots is not None and args.shots < 0:
@@ -141,9 +155,12 @@ def _validate(args) -> dict:
     try:
         config = resolve_config(preset, args.config, {"shots": args.shots, "cross_subject": args.cross_subject,
                                                       "de_window": args.de_window,
-                                                      "features": _feature_options(args)})
+                                                      "features": _feature_options(args),
+                                                      "device": args.device, "precision": args.precision,
+                                                      "compile": args.compile})
     except ConfigError as err:
         raise UsageError(str(err)) from None
+    device, precision = _compute(config, args.scheduler)
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else config["default_models"]
     bad = [m for m in models if m not in list_estimators()]
     if bad or not models:
@@ -159,7 +176,23 @@ def _validate(args) -> dict:
     jobs = args.jobs
     threads = args.threads or max(1, (os.cpu_count() or 1) // jobs)
     return {"sources": sources, "preset": preset, "config": config, "models": models, "protocols": protocols,
-            "threads": threads}
+            "threads": threads, "device": device, "precision": precision}
+
+
+def _compute(config: dict, scheduler: str | None) -> tuple[str, str]:
+    """The run's device and precision, checked against this machine before any work (one line on failure).
+
+    With ``--scheduler`` the cluster's workers do the training, so this machine's devices are not checked: ``auto``
+    stays for each worker to resolve, and only CUDA tasks ask the cluster for GPUs."""
+    from .devices import DeviceError, resolve_device, resolve_precision
+    if scheduler:
+        return config["device"], config["precision"]
+    try:
+        device = resolve_device(config["device"])
+        precision = resolve_precision(config["precision"], device)
+    except DeviceError as err:
+        raise UsageError(f"--device {config['device']} --precision {config['precision']}: {err}") from None
+    return device, precision
 
 
 def _feature_options(args) -> dict:
@@ -242,6 +275,12 @@ def run(argv: list[str] | None = None) -> int:
           + f", z-score {'on' if grids['zscore'] else 'off'}; DE window "
           + (f"{config['de_window']:g} s" if config["de_window"] else "default (1 s SEED, 4 s SEED-IV)")
           + f"; refit after early stopping: {'on' if config['refit'] else 'off'}")
+    from .devices import describe
+    device, precision = settings["device"], settings["precision"]
+    where = (f"{device} on the cluster's workers" if args.scheduler else
+             f"{describe(device)['device_name']} ({device})")
+    print(f"compute: neural models on {where}, precision {precision}"
+          + (", torch.compile" if config["compile"] else "") + "; scikit-learn models on the CPU")
 
     sources = []
     for dataset, family, root, label in settings["sources"]:
@@ -260,7 +299,8 @@ def run(argv: list[str] | None = None) -> int:
     try:
         tasks = build_tasks(prepared, [s[0] for s in sources], settings["protocols"], models, config, preset,
                             [args.seed], settings["threads"], Path(cache) / "splits",
-                            {s[0]: s[3] for s in sources}, _versions()["emoclip-plugin"] or "dev")
+                            {s[0]: s[3] for s in sources}, _versions()["emoclip-plugin"] or "dev",
+                            device=settings["device"], precision=settings["precision"])
     except LeakageError as err:
         print(f"leakage guard: {err}", file=sys.stderr)
         return 2
@@ -268,13 +308,20 @@ def run(argv: list[str] | None = None) -> int:
         parser.error(str(err))
 
     out = Path(args.out)
-    store = ResultStore(out)
+    if args.estimate and not (out / "folds").is_dir():  # an estimate writes nothing
+        store = None
+    else:
+        store = ResultStore(out)
     finished: dict[str, dict] = {}  # task_id -> result, in memory: results.csv is rewritten from it after each fold
-    for t in tasks:
+    for t in tasks if store is not None else ():
         stored = store.load(t.task_id, t.config_hash)
         if stored is not None:
             finished[t.task_id] = stored
     todo = [t for t in tasks if t.task_id not in finished]
+    if args.estimate:
+        from .benchmark.estimate import print_estimate
+        print_estimate(todo, len(finished), config["validation"], args.jobs, args.estimate_steps, args.scheduler)
+        return 0
     print(f"{len(tasks)} folds x models: {len(finished)} already finished in {out} (skipped), {len(todo)} to run"
           + (f" on {args.scheduler}" if args.scheduler else f" with {args.jobs} job(s) x {settings['threads']} "
              "thread(s)"))
@@ -285,7 +332,9 @@ def run(argv: list[str] | None = None) -> int:
                   "refit": config["refit"],
                   "features": {kind: feature_settings(config, kind)
                                for kind in dict.fromkeys(estimator_input_kind(m) for m in models)},
-                  "jobs": args.jobs, "scheduler": args.scheduler, "threads_per_task": settings["threads"]}
+                  "jobs": args.jobs, "scheduler": args.scheduler, "threads_per_task": settings["threads"],
+                  "device": settings["device"], "precision": settings["precision"], "compile": config["compile"],
+                  "device_description": None if args.scheduler else describe(settings["device"])}
     atomic_write(out / "provenance.json", json.dumps(provenance, indent=1, default=str))
 
     errors = []
@@ -307,7 +356,7 @@ def run(argv: list[str] | None = None) -> int:
         bar.update(1)
 
     execute(todo, on_result, on_error, jobs=args.jobs, scheduler=args.scheduler, validation=config["validation"],
-            verbose=args.verbose)
+            verbose=args.verbose)  # the fold bar's [elapsed<remaining] comes from the folds finished so far
     bar.close()
     results = in_task_order()
     store.write_csv(results)
@@ -316,6 +365,9 @@ def run(argv: list[str] | None = None) -> int:
     text = write_summary(rows, out, config, preset, chance)
     plots = plot_all(results, out, class_names)
     provenance["finished"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    if not rows.empty:
+        cols = [c for c in ("model", "device", "device_name", "precision", "torch", "cuda") if c in rows]
+        provenance["devices_used"] = rows[cols].drop_duplicates().to_dict("records")
     provenance["folds_finished"], provenance["folds_failed"] = len(results), len(errors)
     atomic_write(out / "provenance.json", json.dumps(provenance, indent=1, default=str))
     print(text)

@@ -38,6 +38,7 @@ from skorch.callbacks import Callback
 from torch import nn
 
 from .augment import GridAugment
+from .devices import resolve_device, resolve_precision
 from .linear import FlatLogisticRegression, FlattenSamples, make_de_logreg, make_frames_logreg  # noqa: F401
 from .models.standardize import Standardized
 from .text.prompts import TEMPLATES, class_names_for
@@ -55,16 +56,6 @@ PAPER_RECIPE = dict(lr=1e-4, weight_decay=0.003, betas=(0.9, 0.98), batch_size=6
 #: SEED-IV, pooled LOSO): augmentation helped on both; input standardisation helped on SEED and hurt on SEED-IV, label
 #: smoothing changed little either way, so both stay options (``standardize=``, ``label_smoothing=``), off.
 RECIPE = dict(augment={"noise": 0.3, "band_drop": 0.2, "electrode_drop": 0.2, "mixup": 0.4})
-
-
-def _resolve_device(device: str) -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if not isinstance(device, str) or not (device == "cpu" or device.startswith("cuda")):
-        raise ValueError(f"device={device!r}; expected 'cpu', 'cuda', 'cuda:N' or 'auto'")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} but no CUDA device is available here; use 'cpu' or 'auto'")
-    return device
 
 
 def _silent(*args, **kwargs) -> None:
@@ -127,7 +118,8 @@ _TRAINING_DOC = """
     module_kwargs : dict or None
         Extra keyword arguments for the module's constructor (sizes, dropout ...).
     device : str
-        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``.
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when available). On CUDA each fit's arrays are moved to
+        the device once and batched there.
     random_state : int, RandomState or None
         Seeds weight init, shuffling and the validation split; same seed -> same predictions on CPU.
     verbose : int
@@ -148,6 +140,13 @@ _TRAINING_DOC = """
         Training-batch augmentation (:class:`emoclip_plugin.augment.GridAugment`): keys ``noise`` (std),
         ``band_drop``, ``frame_drop``, ``electrode_drop`` (probabilities), ``mixup`` (Beta parameter); grid-only
         keys are skipped for flat input. Drawn from a generator seeded by ``random_state``.
+    precision : {"auto", "32", "bf16", "16-mixed"}
+        Numeric precision of the forward passes (``torch.autocast``; ``"16-mixed"`` adds a gradient scaler and needs
+        CUDA). ``"auto"``: ``"bf16"`` on a CUDA device that supports it, else ``"32"`` (always ``"32"`` on the CPU).
+    eval_batch_size : int or None
+        Batch size of validation and prediction passes (``None``: ``batch_size``); larger is faster on a GPU.
+    compile : bool
+        ``torch.compile`` the module (skorch's ``compile=True``); pays a compilation once per fit.
 
     Attributes
     ----------
@@ -167,6 +166,10 @@ _TRAINING_DOC = """
         Whether the final model was refitted on all rows after selection.
     selection_history_ : skorch History or None
         The selection run's history (with ``valid_loss``) when the model was refitted; ``history_`` is the refit's.
+    device_ : str
+        The device the model was trained on (``"auto"`` resolved).
+    precision_ : str
+        The precision it was trained in (``"auto"`` resolved).
 """
 
 
@@ -178,7 +181,8 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
                  gradient_clip: float | None = None, module_kwargs: dict | None = None, device: str = "cpu",
                  random_state=None, verbose: int = 0, callbacks: list | None = None, refit: bool = True,
                  warmup_epochs: int = 0, label_smoothing: float = 0.0, augment: dict | None = None,
-                 standardize: bool = False):
+                 standardize: bool = False, precision: str = "auto", eval_batch_size: int | None = None,
+                 compile: bool = False):
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -198,6 +202,9 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         self.label_smoothing = label_smoothing
         self.augment = augment
         self.standardize = standardize
+        self.precision = precision
+        self.eval_batch_size = eval_batch_size
+        self.compile = compile
 
     # ---------------------------------------------------------------- subclass hooks
     def _check_sample_shape(self, shape: tuple) -> None:
@@ -240,6 +247,17 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             bad("warmup_epochs", "an integer >= 0 and below max_epochs")
         if not (isinstance(self.label_smoothing, (int, float)) and 0 <= self.label_smoothing < 1):
             bad("label_smoothing", "a number in [0, 1)")
+        if self.eval_batch_size is not None and not (isinstance(self.eval_batch_size, (int, np.integer))
+                                                     and not isinstance(self.eval_batch_size, bool)
+                                                     and self.eval_batch_size >= 1):
+            bad("eval_batch_size", "None or an integer >= 1")
+        if not isinstance(self.compile, (bool, np.bool_)):
+            bad("compile", "True or False")
+        try:
+            device = resolve_device(self.device)
+            resolve_precision(self.precision, device)
+        except ValueError as err:
+            raise ValueError(f"{type(self).__name__}: {err}") from None
         try:
             GridAugment.from_param(self.augment)
         except ValueError as err:
@@ -316,6 +334,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         if self.verbose:
             callbacks.append(("epoch_bar", _EpochBar(epochs)))
         callbacks += list(self.callbacks or [])
+        device = resolve_device(self.device)
         return RecipeNet(
             module, criterion=nn.CrossEntropyLoss, criterion__label_smoothing=float(self.label_smoothing),
             optimizer=torch.optim.AdamW, lr=float(self.lr),
@@ -323,8 +342,10 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             max_epochs=epochs, batch_size=int(self.batch_size),
             train_split=predefined_split(Dataset(*valid)) if valid is not None else None,
             iterator_train__shuffle=True, classes=list(range(n_classes)), callbacks=callbacks,
-            device=_resolve_device(self.device), verbose=int(self.verbose >= 2),
-            augment=GridAugment.from_param(self.augment), augment_seed=augment_seed)
+            device=device, verbose=int(self.verbose >= 2),
+            augment=GridAugment.from_param(self.augment), augment_seed=augment_seed,
+            precision=resolve_precision(self.precision, device), eval_batch_size=self.eval_batch_size,
+            resident=device.startswith("cuda"), compile=bool(self.compile))
 
     def fit(self, X, y=None, groups=None):
         """Train on ``X`` (array ``[n, *sample_shape]`` or a TorchEEG dataset) and labels ``y``.
@@ -367,6 +388,8 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
                 self.net_.fit(X, yi)
         self.refitted_ = bool(self.refit and va is not None)
         self.n_epochs_ = len(self.net_.history)
+        self.device_ = str(self.net_.device)
+        self.precision_ = self.net_.precision
         return self
 
     def _new_module(self, X: np.ndarray, rows: np.ndarray | None = None) -> nn.Module:
@@ -395,7 +418,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
     @property
     def module_(self) -> nn.Module:
         check_is_fitted(self, "net_")
-        return self.net_.module_
+        return _plain(self.net_.module_)
 
     @property
     def history_(self):
@@ -413,23 +436,24 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         return self._validate_X(X, reset=False)[0]
 
     def _logits(self, Xv: np.ndarray, module: nn.Module | None = None) -> torch.Tensor:
-        """Logits ``[n, n_classes]`` (float32, CPU) in chunks of exactly ``batch_size`` rows, the last one padded.
+        """Logits ``[n, n_classes]`` (float32, CPU) in chunks of exactly ``eval_batch_size`` (default ``batch_size``)
+        rows, the last one padded, in the fitted precision.
 
         Every row goes through the same matrix shapes whichever rows come with it, so a sample's prediction does not
         depend on the rest of ``X`` (float32 products of other shapes differ at the 1e-7 level: scikit-learn's
         subset-invariance check). Padding costs at most one batch per call."""
-        module = self.module_ if module is None else module
+        module = self.net_.module_ if module is None else module  # compiled, if compile=True
         module.eval()
         device = next(module.parameters()).device
-        size = int(self.batch_size)
+        size = int(self.eval_batch_size or self.batch_size)
         out = []
-        with torch.no_grad():
+        with torch.no_grad(), self.net_.autocast():
             for start in range(0, len(Xv), size):
                 xb = torch.from_numpy(Xv[start:start + size])
                 n = len(xb)
                 if n < size:
                     xb = torch.cat([xb, xb[:1].expand(size - n, *xb.shape[1:])])
-                out.append(module(xb.to(device))[:n].float().cpu())
+                out.append(module(xb.to(device, non_blocking=True))[:n].float().cpu())
         return torch.cat(out)
 
     def decision_function(self, X) -> np.ndarray:
@@ -479,7 +503,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         net = state.pop("net_", None)
         if net is not None:
             state["_packed_net"] = {"meta": self._meta(),
-                                    "module": {k: v.cpu() for k, v in net.module_.state_dict().items()},
+                                    "module": {k: v.cpu() for k, v in _plain(net.module_).state_dict().items()},
                                     "history": net.history}
         return state
 
@@ -488,7 +512,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         self.__dict__.update(state)
         if packed is not None:
             self._init_from_meta(packed["meta"])
-            self.net_.module_.load_state_dict(packed["module"])
+            _plain(self.net_.module_).load_state_dict(packed["module"])
             self.net_.history = packed["history"]
 
     def load_params(self, f_params=None, f_optimizer=None, f_criterion=None, f_history=None, f_meta=None):
@@ -503,6 +527,11 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         self.net_.load_params(f_params=f_params, f_optimizer=f_optimizer, f_criterion=f_criterion,
                               f_history=f_history)
         return self
+
+
+def _plain(module: nn.Module) -> nn.Module:
+    """The module itself, not its ``torch.compile`` wrapper (whose state-dict keys carry a ``_orig_mod.`` prefix)."""
+    return getattr(module, "_orig_mod", module)
 
 
 def _grid_shape_error(name: str, shape: tuple) -> ValueError:
@@ -562,13 +591,15 @@ class EmotionCLIPClassifier(_TorchClassifier):
                  gradient_clip: float | None = None, module_kwargs: dict | None = None, device: str = "cpu",
                  random_state=None, verbose: int = 0, callbacks: list | None = None, refit: bool = True,
                  warmup_epochs: int = 0, label_smoothing: float = 0.0, augment: dict | None = None,
-                 standardize: bool = False):
+                 standardize: bool = False, precision: str = "auto", eval_batch_size: int | None = None,
+                 compile: bool = False):
         super().__init__(lr=lr, max_epochs=max_epochs, batch_size=batch_size, weight_decay=weight_decay, betas=betas,
                          validation=validation, patience=patience, lr_schedule=lr_schedule,
                          gradient_clip=gradient_clip, module_kwargs=module_kwargs, device=device,
                          random_state=random_state, verbose=verbose, callbacks=callbacks, refit=refit,
                          warmup_epochs=warmup_epochs, label_smoothing=label_smoothing, augment=augment,
-                         standardize=standardize)
+                         standardize=standardize, precision=precision, eval_batch_size=eval_batch_size,
+                         compile=compile)
         self.encoder = encoder
         self.class_names = class_names
         self.prompts = prompts
@@ -769,7 +800,8 @@ class EmotionCLIPMLPClassifier(EmotionCLIPClassifier):
                  lr_schedule: str = "cosine", gradient_clip: float | None = None, module_kwargs: dict | None = None,
                  device: str = "cpu", random_state=None, verbose: int = 0, callbacks: list | None = None,
                  refit: bool = True, warmup_epochs: int = 0, label_smoothing: float = 0.0,
-                 augment: dict | None = None, standardize: bool = False):
+                 augment: dict | None = None, standardize: bool = False, precision: str = "auto",
+                 eval_batch_size: int | None = None, compile: bool = False):
         super().__init__(encoder="mlp", class_names=class_names, prompts=prompts, dataset=dataset,
                          text_encoder=text_encoder, logit_scale=logit_scale, learnable_scale=learnable_scale,
                          text_cache_dir=text_cache_dir, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
@@ -777,7 +809,8 @@ class EmotionCLIPMLPClassifier(EmotionCLIPClassifier):
                          lr_schedule=lr_schedule, gradient_clip=gradient_clip, module_kwargs=module_kwargs,
                          device=device, random_state=random_state, verbose=verbose, callbacks=callbacks, refit=refit,
                          warmup_epochs=warmup_epochs, label_smoothing=label_smoothing, augment=augment,
-                         standardize=standardize)
+                         standardize=standardize, precision=precision, eval_batch_size=eval_batch_size,
+                         compile=compile)
         del self.encoder  # fixed, not a parameter of this class
 
     encoder = "mlp"

@@ -1,19 +1,26 @@
-"""The training loop's recipe pieces on skorch: augmented / mixup training steps, label smoothing, warm-up + cosine.
+"""The training loop on skorch: augmented / mixup training steps, mixed precision, device-resident batches,
+label smoothing, warm-up + cosine.
 
 :class:`RecipeNet` is skorch's ``NeuralNetClassifier`` whose training step augments each batch
 (:class:`~emoclip_plugin.augment.GridAugment`) from its own seeded generator, so a fixed seed gives the same run;
-evaluation and prediction never augment. :func:`warmup_cosine` is the learning-rate factor per epoch.
+evaluation and prediction never augment. It runs the forward pass under ``torch.autocast`` for ``precision="bf16"`` /
+``"16-mixed"`` (the latter with a gradient scaler), and on a GPU it moves each fit's arrays to the device once and cuts
+batches there (:class:`DeviceBatches`) instead of collating every batch on the host. :func:`warmup_cosine` is the
+learning-rate factor per epoch.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 
+import numpy as np
 import torch
 from skorch import NeuralNetClassifier
-from skorch.dataset import unpack_data
+from skorch.dataset import Dataset, unpack_data
 
 from .augment import GridAugment
+from .devices import AUTOCAST_DTYPES
 
 
 def warmup_cosine(epoch: int, warmup: int, total: int) -> float:
@@ -40,8 +47,32 @@ def _warmup_only(epoch: int, warmup: int) -> float:
     return min(1.0, (epoch + 1) / (warmup + 1))
 
 
+class DeviceBatches:
+    """Mini-batches of arrays that already live on the device: ``(X[idx], y[idx])`` for consecutive slices of a
+    permutation (``shuffle``) or of ``0..n-1``. Replaces skorch's ``DataLoader`` on GPUs, where collating each batch on
+    the host would dominate; the permutation is drawn on the device from the global torch generator (seeded by the
+    estimator).
+
+    ``X``: tensor ``[n, ...]``; ``y``: tensor ``[n]`` or ``None``.
+    """
+
+    def __init__(self, X: torch.Tensor, y: torch.Tensor | None, batch_size: int, shuffle: bool = False):
+        self.X, self.y, self.batch_size, self.shuffle = X, y, int(batch_size), bool(shuffle)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.X)
+        order = torch.randperm(n, device=self.X.device) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            idx = order[start:start + self.batch_size] if order is not None else slice(start, start + self.batch_size)
+            yield self.X[idx], (self.y[idx] if self.y is not None else None)
+
+
 class RecipeNet(NeuralNetClassifier):
-    """``NeuralNetClassifier`` whose training batches go through ``augment`` (noise, dropouts, then mixup).
+    """``NeuralNetClassifier`` with the recipe's training step: augmentation (noise, dropouts, then mixup), autocast
+    in ``precision``, and device-resident batches on GPUs.
 
     Parameters (besides skorch's)
     -----------------------------
@@ -49,29 +80,95 @@ class RecipeNet(NeuralNetClassifier):
         The augmentations; inactive -> plain skorch training.
     augment_seed : int
         Seed of the augmentation generator (set by the estimator from its ``random_state``).
+    precision : {"32", "bf16", "16-mixed"}
+        Resolved precision (:func:`emoclip_plugin.devices.resolve_precision`); the loss is computed in float32.
+    eval_batch_size : int or None
+        Batch size of the validation pass (``None``: ``batch_size``).
+    resident : bool
+        Move each dataset's arrays to ``device`` once and batch there (:class:`DeviceBatches`); the estimator turns it
+        on for CUDA devices.
     """
 
-    def __init__(self, *args, augment: GridAugment | None = None, augment_seed: int = 0, **kwargs):
+    def __init__(self, *args, augment: GridAugment | None = None, augment_seed: int = 0, precision: str = "32",
+                 eval_batch_size: int | None = None, resident: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.augment = augment
         self.augment_seed = augment_seed
+        self.precision = precision
+        self.eval_batch_size = eval_batch_size
+        self.resident = resident
 
+    # ------------------------------------------------------------------ precision
+    def autocast(self):
+        """The autocast context of ``precision`` on this net's device (a no-op for ``"32"``)."""
+        dtype = AUTOCAST_DTYPES[self.precision]
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=torch.device(self.device).type, dtype=dtype)
+
+    def initialize(self):
+        super().initialize()
+        self.scaler_ = (torch.amp.GradScaler(torch.device(self.device).type) if self.precision == "16-mixed"
+                        else None)
+        self._resident_cache = {}
+        return self
+
+    def infer(self, x, **fit_params):
+        with self.autocast():
+            out = super().infer(x, **fit_params)
+        return out.float() if torch.is_tensor(out) else out
+
+    # ------------------------------------------------------------------ data on the device
+    def get_iterator(self, dataset, training=False):
+        if not (self.resident and isinstance(dataset, Dataset) and isinstance(dataset.X, np.ndarray)):
+            if not training and self.eval_batch_size:
+                kwargs = self.get_params_for("iterator_valid")
+                kwargs.setdefault("batch_size", int(self.eval_batch_size))
+                return self.iterator_valid(dataset, **kwargs)
+            return super().get_iterator(dataset, training=training)
+        key = id(dataset)
+        cached = self._resident_cache.get(key)
+        if cached is None or cached[0] is not dataset:
+            X = torch.from_numpy(np.ascontiguousarray(dataset.X)).to(self.device, non_blocking=True)
+            y = None if dataset.y is None else torch.as_tensor(np.asarray(dataset.y)).to(self.device)
+            cached = self._resident_cache[key] = (dataset, X, y)
+        size = self.batch_size if training or not self.eval_batch_size else self.eval_batch_size
+        return DeviceBatches(cached[1], cached[2], size, shuffle=training)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        self._resident_cache = {}  # free the device copies once the fit is over
+
+    # ------------------------------------------------------------------ the step
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         super().on_train_begin(net, X=X, y=y, **kwargs)
-        self.augment_generator_ = torch.Generator().manual_seed(int(self.augment_seed))
+        self.augment_generator_ = torch.Generator(device=self.device).manual_seed(int(self.augment_seed))
 
     def train_step_single(self, batch, **fit_params):
-        augment = self.augment
-        if augment is None or not augment.active:
-            return super().train_step_single(batch, **fit_params)
         self._set_training(True)
         Xi, yi = unpack_data(batch)
-        Xi = augment.transform(Xi.to(self.device), self.augment_generator_)
-        Xi, partner, lam = augment.mix(Xi, self.augment_generator_)
+        augment = self.augment
+        lam, partner = 1.0, None
+        if augment is not None and augment.active:
+            Xi = augment.transform(Xi.to(self.device), self.augment_generator_)
+            Xi, partner, lam = augment.mix(Xi, self.augment_generator_)
         y_pred = self.infer(Xi, **fit_params)
         yi = yi.to(y_pred.device)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         if lam < 1.0:
             loss = lam * loss + (1 - lam) * self.get_loss(y_pred, yi[partner], X=Xi, training=True)
-        loss.backward()
+        if self.scaler_ is not None:
+            self.scaler_.scale(loss).backward()
+            for name in self._optimizers:  # callbacks (gradient clipping) see the true gradients
+                self.scaler_.unscale_(getattr(self, name + "_"))
+        else:
+            loss.backward()
         return {"loss": loss, "y_pred": y_pred}
+
+    def _step_optimizer(self, step_fn):
+        if getattr(self, "scaler_", None) is None:
+            return super()._step_optimizer(step_fn)
+        step_fn()
+        for name in self._optimizers:
+            self.scaler_.step(getattr(self, name + "_"))  # skips the step when the scaled gradients overflowed
+        self.scaler_.update()

@@ -120,6 +120,11 @@ def test_leakage_guard_fires_on_leaky_splits(de_dataset, tmp_path):
     (["--window-seconds", "0.3"], "window_seconds=0.3 must be a whole number of frames"),
     (["--bands", "alpha:8-150"], "alpha"),
     (["--de-window", "0"], "de_window=0"),
+    (["--device", "cuda"], "--device cuda --precision auto: device='cuda' but this machine has cpu only"),
+    (["--device", "tpu"], "device='tpu'; expected auto, cpu, cuda or cuda:N"),
+    (["--precision", "16-mixed"], "'16-mixed' needs a CUDA device"),
+    (["--precision", "fp8"], "precision='fp8'; expected auto or one of 32, bf16, 16-mixed"),
+    (["--estimate-steps", "0"], "--estimate-steps 0: expected an integer >= 1"),
 ])
 def test_options_validated_before_work(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
@@ -168,6 +173,14 @@ def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_pa
     assert set(zip(ct["train_session"].astype(int), ct["test_session"].astype(int))) == {(1, 2), (1, 3), (2, 3)}
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["versions"]["torch"] and prov["versions"]["torcheeg"] == "1.1.3" and prov["folds_finished"] == 80
+    # where each number came from: the neural models in float32 on the CPU (auto here), scikit-learn in float64
+    assert (rows["device"] == "cpu").all() and rows["device_name"].str.startswith("CPU").all()
+    assert set(rows.loc[rows["model"] == "de_logreg", "precision"].astype(str)) == {"64"}
+    assert set(rows.loc[rows["model"] != "de_logreg", "precision"].astype(str)) == {"32"}
+    assert rows["torch"].str.startswith(prov["versions"]["torch"]).all()  # torch.__version__ has the build tag
+    assert prov["device"] == "cpu" and prov["precision"] == "32" and prov["compile"] is False
+    assert prov["device_description"]["device_name"].startswith("CPU")
+    assert {d["model"] for d in prov["devices_used"]} == set(rows["model"])
     summary = (out / "summary.md").read_text()
     assert "| seed-iv | user | cross-time | smoke | emotionclip | 6 | 25.0 |" in summary
     for name in ("per_subject", "confusion", "training_curves"):
@@ -175,6 +188,21 @@ def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_pa
             assert (out / f"{name}_{tag}.png").stat().st_size > 1000
     fold = json.loads(next((out / "folds").glob("seed__cross-subject__emotionclip__*.json")).read_text())
     assert np.asarray(fold["confusion"]).shape == (3, 3) and fold["history"][0]["train_loss"] > 0
+
+
+def test_estimate_projects_without_training(seed_root, tmp_path, capsys):
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(TINY_YAML)
+    out = tmp_path / "out"
+    code = run(["--root", str(seed_root), "--preset", "smoke", "--config", str(cfg), "--models", "emotionclip,de_logreg",
+                "--estimate", "--estimate-steps", "2", "--out", str(out), "--cache", str(tmp_path / "c")])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "estimating 6 task(s)" in text and "timing 2 training step(s)" in text
+    line = next(l for l in text.splitlines() if l.startswith("seed") and "emotionclip" in l)
+    assert line.split()[2] == "3" and "2, 8" in line  # 3 folds; TINY_YAML: 2 epochs; the smoke patience 8
+    assert "total:" in text and "Nothing was trained" in text
+    assert not (out / "results.csv").exists() and not (out / "folds").exists()
 
 
 def test_paper_preset_is_labelled(seed_root, tmp_path):

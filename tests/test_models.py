@@ -73,8 +73,8 @@ def test_logits_follow_class_names_order(tmp_path):
     assert model.class_names == ["joyful", "calm", "angry"] and model(x).argmax(1).item() == 0
 
 
-def test_learns_a_two_class_toy_problem():
-    torch.manual_seed(0)
+def _toy_accuracy(seed: int) -> float:
+    torch.manual_seed(seed)
     n = 160
     y = torch.arange(n) % 2
     x = torch.randn(n, 4, 12, 9, 9) * 0.5
@@ -91,9 +91,14 @@ def test_learns_a_two_class_toy_problem():
     yt = torch.arange(100) % 2
     xt[yt == 1, :, 2, 2:5, 2:5] += 1.5
     with torch.no_grad():
-        acc = (model(xt).argmax(1) == yt).float().mean().item()
-    print(f"\n2-class toy problem, held-out accuracy: {acc:.3f}")
-    assert acc >= 0.95
+        return (model(xt).argmax(1) == yt).float().mean().item()
+
+
+def test_learns_a_two_class_toy_problem():
+    # three seeds: one short run's accuracy moves by a few points with float rounding (thread count, kernel choice)
+    accs = [_toy_accuracy(seed) for seed in range(3)]
+    print(f"\n2-class toy problem, held-out accuracy per seed: {accs}")
+    assert min(accs) >= 0.9 and sum(accs) / len(accs) >= 0.95
 
 
 def test_state_dict_restores_without_text_encoder(tmp_path, monkeypatch):

@@ -11,6 +11,9 @@ A resolved configuration is a plain dict::
     refit: true                              # neural models: retrain on all training rows for the selected epochs
     features: {baseline_seconds: 5.0, ...}   # EmotionCLIP frame-grid settings (FrameFeatureConfig; {} = the paper's)
     de_window: null                          # band-DE window in s (null: 1 s SEED, 4 s SEED-IV)
+    device: auto                             # neural models: auto | cpu | cuda | cuda:N (auto: CUDA when available)
+    precision: auto                          # 32 | bf16 | 16-mixed | auto (bf16 on a CUDA device that has it, else 32)
+    compile: false                           # torch.compile the neural models
     models: {name: {estimator parameters}}   # per-model settings (see emoclip_plugin.estimators)
     default_models: [emotionclip, sst_legovit, frames_logreg, emotionclip_mlp, dgcnn, de_logreg]
 """
@@ -24,6 +27,7 @@ from typing import Any
 
 from ..data.features import FrameFeatureConfig
 from ..data.seed import SFREQ
+from ..devices import PRECISIONS
 from ..estimators import RECIPE, list_estimators
 from ..protocols import CALIBRATION_MODES, CROSS_SUBJECT_MODES
 
@@ -79,8 +83,8 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 _KEYS = {"description", "cross_subject", "shots", "calibration", "strict", "test_best_epoch", "validation", "models",
-         "default_models", "refit", "features", "de_window"}
-_DEFAULTS = {"refit": True, "features": {}, "de_window": None}
+         "default_models", "refit", "features", "de_window", "device", "precision", "compile"}
+_DEFAULTS = {"refit": True, "features": {}, "de_window": None, "device": "auto", "precision": "auto", "compile": False}
 
 
 def frame_feature_config(features: dict) -> FrameFeatureConfig:
@@ -113,8 +117,18 @@ def _check(config: dict, where: str) -> dict:
         raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; valid keys: {sorted(_KEYS)}")
     for key, value in _DEFAULTS.items():
         config.setdefault(key, copy.deepcopy(value))
-    if not isinstance(config["refit"], bool):
-        raise ConfigError(f"{where}: refit={config['refit']!r}; expected true or false")
+    for flag in ("refit", "compile"):
+        if not isinstance(config[flag], bool):
+            raise ConfigError(f"{where}: {flag}={config[flag]!r}; expected true or false")
+    if isinstance(config["precision"], int) and not isinstance(config["precision"], bool):
+        config["precision"] = str(config["precision"])  # YAML reads `precision: 32` as a number
+    device = config["device"]
+    if not (isinstance(device, str) and (device in ("auto", "cpu", "cuda") or (
+            device.startswith("cuda:") and device[5:].isdigit()))):
+        raise ConfigError(f"{where}: device={device!r}; expected auto, cpu, cuda or cuda:N")
+    if not (isinstance(config["precision"], str) and config["precision"] in ("auto",) + PRECISIONS):
+        raise ConfigError(f"{where}: precision={config['precision']!r}; expected auto or one of "
+                          f"{', '.join(PRECISIONS)}")
     features = config["features"]
     if not isinstance(features, dict):
         raise ConfigError(f"{where}: features must map {list(FEATURE_KEYS)} to values, got {features!r}")

@@ -38,6 +38,11 @@ def _markdown(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _precision_text(precision) -> str:
+    return {"64": "float64", "32": "float32", "bf16": "bf16 autocast", "16-mixed": "fp16 autocast"}.get(
+        str(precision), str(precision))
+
+
 def write_summary(rows: pd.DataFrame, out: Path, config: dict, preset: str, chance: dict[str, float]) -> str:
     """Write ``out/summary.md`` and return its text."""
     table = summary_table(rows)
@@ -64,6 +69,14 @@ def write_summary(rows: pd.DataFrame, out: Path, config: dict, preset: str, chan
         table = table.copy()
         table.insert(table.columns.get_loc("folds") + 1, "chance",
                      [f"{100 * chance.get(d, float('nan')):.1f}" for d in table["dataset"]])
+    if not rows.empty and "device_name" in rows:
+        groups: dict[tuple, list] = {}
+        for m, d, p in zip(rows["model"], rows["device_name"], rows["precision"]):
+            models = groups.setdefault((d, _precision_text(p)), [])
+            if m not in models:
+                models.append(m)
+        lines += ["* Computed on: " + "; ".join(f"{d}, {p} ({', '.join(ms)})" for (d, p), ms in groups.items())
+                  + ".", ""]
     lines += ["Accuracy and macro-F1 in %, mean ± std over folds.", "", _markdown(table), ""]
     text = "\n".join(lines)
     (out / "summary.md").write_text(text)

@@ -20,10 +20,15 @@ import pandas as pd
 
 from ..data.cache import cached_build
 from ..data.seed import load_dataset, to_numpy
+from ..devices import describe, pool_initializer, task_device, worker_devices
 from ..estimators import estimator_input_kind, get_estimator
 from ..protocols import (Fold, add_calibration, check_no_leakage, cross_subject_folds, cross_time_folds,
                          fit_groups)
 from .presets import config_hash, feature_settings, frame_feature_config
+
+
+#: Validation / prediction batch size of neural models on CUDA (unless a preset sets ``eval_batch_size``).
+GPU_EVAL_BATCH = 1024
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ class Task:
     test_best_epoch: bool
     threads: int
     config_hash: str
+    device: str = "cpu"
+    precision: str = "32"
+    compile: bool = False
 
 
 @dataclass
@@ -102,8 +110,13 @@ def make_folds(prepared: PreparedData, protocol: str, cross_subject: str, split_
 
 def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[str], protocols: list[str],
                 models: list[str], config: dict, preset: str, seeds: list[int], threads: int,
-                split_dir: str | os.PathLike, data_label: dict[str, str], version: str) -> list[Task]:
-    """The task grid, every fold checked by the leakage guard before anything trains."""
+                split_dir: str | os.PathLike, data_label: dict[str, str], version: str,
+                device: str = "cpu", precision: str = "32") -> list[Task]:
+    """The task grid, every fold checked by the leakage guard before anything trains.
+
+    ``device`` / ``precision``: where and how the neural models train (resolved by the caller; a generic ``"cuda"``
+    becomes each worker's own GPU). The configured settings (``auto`` included) key the results; each row records the
+    device and precision actually used."""
     tasks = []
     for dataset in datasets:
         for protocol in protocols:
@@ -125,13 +138,16 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
                                    "validation": config["validation"], "test_best_epoch": config["test_best_epoch"],
                                    "refit": config["refit"], "features": features, "model": model,
                                    "params": params, "seed": seed, "fold": fold.name,
-                                   "threads": threads, "version": version}
+                                   "threads": threads, "version": version,
+                                   "device": config["device"], "precision": config["precision"],
+                                   "compile": config["compile"]}
                         task_id = f"{dataset}__{protocol}__{model}__{fold.name}__seed{seed}"
                         tasks.append(Task(task_id, dataset, data_label[dataset], protocol, preset, model, seed, fold,
                                           fit_groups(fold, prep.info), prep.data_dir, params, config["refit"],
                                           features, len(prep.class_names),
                                           config["cross_subject"], config["shots"], config["calibration"],
-                                          config["test_best_epoch"], threads, config_hash(payload)))
+                                          config["test_best_epoch"], threads, config_hash(payload), device,
+                                          precision, config["compile"]))
     return tasks
 
 
@@ -147,13 +163,51 @@ def _test_accuracy_callback(X_test: np.ndarray, y_test: np.ndarray):
     return TestAccuracy()
 
 
+def is_neural(estimator) -> bool:
+    """Whether ``estimator`` trains a torch module (it has the shared training parameters)."""
+    return "random_state" in estimator.get_params() and "max_epochs" in estimator.get_params()
+
+
+def make_estimator(task: Task, validation: float = 0.2, verbose: bool = False, callbacks: list | None = None):
+    """The estimator of ``task``, configured as :func:`run_task` trains it: the preset's parameters, then the seed,
+    inner validation, refit, device (this worker's GPU for a generic ``"cuda"``), precision and compilation."""
+    est = get_estimator(task.model, **task.params)
+    if is_neural(est):
+        extra = {"random_state": task.seed}
+        if "validation" not in task.params:
+            extra["validation"] = validation
+        if "refit" not in task.params:
+            extra["refit"] = task.refit
+        device = task_device(task.device)
+        for key, value in (("device", device), ("precision", task.precision), ("compile", task.compile)):
+            if key not in task.params:
+                extra[key] = value
+        if device.startswith("cuda") and "eval_batch_size" not in task.params:
+            extra["eval_batch_size"] = GPU_EVAL_BATCH
+        if callbacks:
+            extra["callbacks"] = callbacks
+        if verbose:
+            extra["verbose"] = 1
+        est.set_params(**extra)
+    return est
+
+
 def run_task(task: Task, validation: float = 0.2, verbose: bool = False) -> dict:
     """Train and test one fold; returns ``{"row": results.csv row, "confusion": ..., "history": ...}``.
 
-    ``verbose`` shows the estimator's epoch bar (neural estimators only; it does not change the result)."""
+    ``verbose`` shows the estimator's epoch bar (neural estimators only; it does not change the result). Runs with
+    ``task.threads`` torch threads and restores the process's thread count afterwards."""
     import torch
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+    previous = torch.get_num_threads()
     torch.set_num_threads(task.threads)
+    try:
+        return _run_task(task, validation, verbose)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _run_task(task: Task, validation: float, verbose: bool) -> dict:
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
     X = np.load(Path(task.data_dir) / "X.npy", mmap_mode="r")
     y = np.load(Path(task.data_dir) / "y.npy")
     fold = task.fold
@@ -162,19 +216,9 @@ def run_task(task: Task, validation: float = 0.2, verbose: bool = False) -> dict
         raise AssertionError(f"{task.task_id}: test rows in the training rows")
     X_fit, y_fit = np.ascontiguousarray(X[fit_rows]), y[fit_rows]
     X_test, y_test = np.ascontiguousarray(X[fold.test]), y[fold.test]
-    est = get_estimator(task.model, **task.params)
-    deep = "random_state" in est.get_params()
-    if deep:
-        extra = {"random_state": task.seed}
-        if "validation" not in task.params:
-            extra["validation"] = validation
-        if "refit" not in task.params:
-            extra["refit"] = task.refit
-        if task.test_best_epoch:
-            extra["callbacks"] = [("test_accuracy", _test_accuracy_callback(X_test, y_test))]
-        if verbose:
-            extra["verbose"] = 1
-        est.set_params(**extra)
+    callbacks = [("test_accuracy", _test_accuracy_callback(X_test, y_test))] if task.test_best_epoch else None
+    est = make_estimator(task, validation, verbose, callbacks)
+    deep = is_neural(est)
     start = time.perf_counter()
     if deep:
         est.fit(X_fit, y_fit, groups=task.groups)
@@ -197,6 +241,9 @@ def run_task(task: Task, validation: float = 0.2, verbose: bool = False) -> dict
         epochs = est.n_epochs_
         if task.test_best_epoch:  # over the epochs of the final model's run (the refit's, after a refit)
             best_on_test = max(row.get("test_acc", float("nan")) for row in est.history_)
+        where, precision = describe(est.device_), est.precision_
+    else:  # scikit-learn models: float64 on the CPU
+        where, precision = describe("cpu"), "64"
     row = {
         "dataset": task.dataset, "data": task.data, "protocol": task.protocol, "preset": task.preset,
         "model": task.model, "fold": fold.name, "test_subject": fold.test_subject,
@@ -210,23 +257,37 @@ def run_task(task: Task, validation: float = 0.2, verbose: bool = False) -> dict
         "f1_macro": float(f1_score(y_test, pred, average="macro", labels=np.arange(task.n_classes),
                                    zero_division=0)),
         "accuracy_test_best_epoch": best_on_test, "epochs": int(epochs), "train_seconds": round(train_seconds, 3),
-        "seed": task.seed, "features": json.dumps(task.features, sort_keys=True), "config_hash": task.config_hash,
+        "seed": task.seed, "features": json.dumps(task.features, sort_keys=True),
+        "device": where["device"], "device_name": where["device_name"], "precision": precision,
+        "compile": bool(task.compile and deep), "torch": where["torch"], "cuda": where["cuda"] or "",
+        "config_hash": task.config_hash,
     }
     cm = confusion_matrix(y_test, pred, labels=np.arange(task.n_classes))
     return {"row": row, "confusion": cm.tolist(), "history": history}
 
 
+def needs_gpu(task: Task) -> bool:
+    """Whether ``task`` trains a neural model on CUDA (it then asks a Dask cluster for a ``GPU`` resource)."""
+    return task.device.startswith("cuda") and "max_epochs" in get_estimator(task.model).get_params()
+
+
 def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error: Callable[[Task, BaseException], None],
-            jobs: int = 1, scheduler: str | None = None, validation: float = 0.2, verbose: bool = False) -> None:
+            jobs: int = 1, scheduler: str | None = None, validation: float = 0.2, verbose: bool = False,
+            n_gpus: int | None = None) -> None:
     """Run ``tasks`` one by one, in ``jobs`` processes, or on the Dask scheduler at ``scheduler``; each result goes to
-    ``on_result`` in the main process as soon as it is ready."""
+    ``on_result`` in the main process as soon as it is ready.
+
+    GPUs: with ``jobs`` processes, tasks on a generic ``"cuda"`` run on their worker's own GPU, round robin over the
+    ``n_gpus`` visible devices (default: ``torch.cuda.device_count()``); on Dask, neural tasks on CUDA ask for one unit
+    of the worker resource ``GPU`` (``dask worker ... --resources GPU=1``), so each GPU trains one fold at a time."""
     if not tasks:
         return
     if scheduler:
         from distributed import Client, as_completed
         with Client(scheduler, timeout="30s") as client:
             futures = {client.submit(run_task, task, validation, verbose, key=f"emoclip-{task.config_hash}-{task.task_id}",
-                                     pure=False): task for task in tasks}
+                                     pure=False, resources={"GPU": 1} if needs_gpu(task) else None): task
+                       for task in tasks}
             for future in as_completed(futures):
                 task = futures[future]
                 try:
@@ -239,7 +300,16 @@ def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error
     if jobs > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed as done
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        context = multiprocessing.get_context("spawn")
+        device = tasks[0].device
+        if n_gpus is None:
+            import torch
+            n_gpus = torch.cuda.device_count() if device == "cuda" else 0
+        queue = context.Queue()
+        for worker_device in worker_devices(jobs, device, n_gpus):
+            queue.put(worker_device)
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=pool_initializer,
+                                 initargs=(queue,)) as pool:
             pending = {pool.submit(run_task, task, validation, verbose): task for task in tasks}
             for future in done(pending):
                 task = pending[future]

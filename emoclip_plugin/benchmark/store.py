@@ -15,7 +15,8 @@ import pandas as pd
 #: Column order of ``results.csv``.
 COLUMNS = ["dataset", "data", "protocol", "preset", "model", "fold", "test_subject", "test_session", "train_session",
            "cross_subject", "shots", "calibration", "n_train", "n_calibration", "n_valid", "refit", "n_test", "accuracy",
-           "f1_macro", "accuracy_test_best_epoch", "epochs", "train_seconds", "seed", "features", "config_hash"]
+           "f1_macro", "accuracy_test_best_epoch", "epochs", "train_seconds", "seed", "features", "device", "device_name",
+           "precision", "compile", "torch", "cuda", "config_hash"]
 
 
 def atomic_write(path: str | os.PathLike, text: str) -> None:

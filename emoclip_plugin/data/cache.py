@@ -82,12 +82,13 @@ def _remove_orphans(parent: Path) -> None:
 
 
 def cached_build(cache_dir: str | os.PathLike, name: str, key: str, build: Callable[[str], T],
-                 meta: dict | None = None) -> T:
+                 meta: dict | None = None, close: Callable[[T], None] | None = None) -> T:
     """Return ``build(io_path)`` on a complete cache folder ``cache_dir/name-key``, building it first if needed.
 
     ``build`` must create (when the folder does not exist) or open (when it does) a dataset at ``io_path``. The first
     build runs in ``cache_dir/.tmp-name-key-<pid>-<rand>`` and is renamed into place when it returned normally; any
-    exception (or a kill) leaves no folder under the final name.
+    exception (or a kill) leaves no folder under the final name. ``close(dataset)``, if given, releases the built
+    object's open files before the rename (else a garbage collection does).
     """
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -100,8 +101,12 @@ def cached_build(cache_dir: str | os.PathLike, name: str, key: str, build: Calla
     tmp = cache_dir / f".tmp-{name}-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         dataset = build(str(tmp))
-        del dataset
-        gc.collect()  # closes TorchEEG's LMDB environments before the folder moves
+        if close is not None:
+            close(dataset)
+            del dataset
+        else:
+            del dataset
+            gc.collect()  # closes TorchEEG's LMDB environments before the folder moves
         (tmp / _COMPLETE).write_text(json.dumps({"name": name, "key": key, **(meta or {})}, default=str, indent=1))
         try:
             os.rename(tmp, final)

@@ -25,6 +25,7 @@ import contextlib
 import functools
 import logging
 import os
+import pickle
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ from .folders import DataFolderError, FolderScan, detect_family, scan_folder
 
 _torcheeg_datasets = require("torcheeg.datasets", "torcheeg")
 _torcheeg_transforms = require("torcheeg.transforms", "torcheeg")
+_torcheeg_io = require("torcheeg.io", "torcheeg")
+_lmdb = require("lmdb", "lmdb (TorchEEG's storage)")
 
 SEED_CLASS_NAMES = ("negative", "neutral", "positive")
 SEED_IV_CLASS_NAMES = ("neutral", "sad", "fear", "happy")
@@ -47,7 +50,7 @@ RAW_FEATURE_KINDS = ("emotionclip", "de", "de_grid", "raw")
 FOLDER_FEATURE_KINDS = ("de", "de_grid")
 SFREQ = 200
 #: bump when the numbers a cache holds would change for the same parameters
-FEATURE_CODE_VERSION = 1
+FEATURE_CODE_VERSION = 2
 
 
 class TrialFeatureHook:
@@ -136,10 +139,109 @@ def _scanned_records(self, **kwargs):
     return list(self._emoclip_records)
 
 
+class BulkLMDBSignalIO(_torcheeg_io.eeg_signal.LMDBEEGSignalIO):
+    """TorchEEG's LMDB signal store, written in bulk: windows are committed ``batch`` at a time with no disk sync per
+    commit, and :meth:`finish` commits the rest and syncs once. Used only while a cache is built, and that happens
+    under a temporary folder renamed into place when complete (:func:`~emoclip_plugin.data.cache.cached_build`), so a
+    crash mid-build never leaves a readable cache. TorchEEG's own store commits (and syncs) one transaction per
+    window, which costs more than computing the window's features. The files are TorchEEG's format: later runs read
+    them with TorchEEG's ``LMDBEEGSignalIO``.
+    """
+
+    def __init__(self, io_path: str, io_size: int = 1048576, batch: int = 4096) -> None:
+        self.io_path, self.io_size, self.batch = io_path, io_size, int(batch)
+        os.makedirs(self.io_path, exist_ok=True)
+        self._env = _lmdb.open(path=self.io_path, map_size=self.io_size, lock=False, sync=False, metasync=False)
+        self._pending: list[tuple[bytes, bytes]] = []
+
+    def write_eeg(self, eeg: Any, key: str | None = None) -> str:
+        if key is None:
+            self.commit()
+            key = str(self.write_pointer)
+        if eeg is None:
+            raise RuntimeError(f"Save None to the LMDB with the key {key}!")
+        self._pending.append((key.encode(), pickle.dumps(eeg)))
+        if len(self._pending) >= self.batch:
+            self.commit()
+        return key
+
+    def commit(self) -> None:
+        """Write the pending windows in one transaction (growing the map like TorchEEG when it is full)."""
+        while self._pending:
+            try:
+                with self._env.begin(write=True) as txn:
+                    for key, value in self._pending:
+                        txn.put(key, value)
+                self._pending = []
+            except _lmdb.MapFullError:
+                self.io_size *= 2
+                self._env.set_mapsize(self.io_size)
+
+    def finish(self) -> None:
+        """Commit what is pending and sync the store to disk once."""
+        self.commit()
+        self._env.sync(True)
+
+    def __len__(self):
+        self.commit()
+        return super().__len__()
+
+    def read_eeg(self, key: str) -> Any:
+        self.commit()
+        return super().read_eeg(key)
+
+    def keys(self):
+        self.commit()
+        return super().keys()
+
+
+def _close_signal_stores(dataset) -> None:
+    """Close the LMDB environments a freshly built TorchEEG dataset holds (before its folder is renamed)."""
+    for io in getattr(dataset, "eeg_io_router", {}).values():
+        env = getattr(getattr(io, "_io", None), "_env", None)
+        if env is not None:
+            env.close()
+
+
+def _bulk_save_record(io_path: str | None = None, io_size: int = 1048576, io_mode: str = "lmdb", file: Any = None,
+                      file_id: int | None = None, process_record=None, verbose: bool = True, **kwargs):
+    """TorchEEG's ``BaseDataset.save_record`` (one record = one file's windows) with the signals written by
+    :class:`BulkLMDBSignalIO` and the info rows written to TorchEEG's ``info.csv`` once at the end, in the same CSV
+    format (TorchEEG opens and appends the file once per window). Other ``io_mode`` values use TorchEEG's own."""
+    base = _torcheeg_datasets.SEEDDataset.save_record
+    if io_mode != "lmdb":
+        return base(io_path=io_path, io_size=io_size, io_mode=io_mode, file=file, file_id=file_id,
+                    process_record=process_record, verbose=verbose, **kwargs)
+    import csv
+    record = f"_record_{file_id}"
+    info_io = _torcheeg_io.MetaInfoIO(os.path.join(io_path, record, "info.csv"))
+    eeg_io = _torcheeg_io.EEGSignalIO.__new__(_torcheeg_io.EEGSignalIO)
+    eeg_io.io_path, eeg_io.io_size, eeg_io.io_mode = os.path.join(io_path, record, "eeg"), io_size, io_mode
+    eeg_io._io = BulkLMDBSignalIO(eeg_io.io_path, io_size)
+    rows = []
+    for obj in process_record(file=file, **kwargs):
+        if obj and "eeg" in obj and "key" in obj:
+            eeg_io.write_eeg(obj["eeg"], obj["key"])
+        if obj and "info" in obj:
+            rows.append(obj["info"])
+    eeg_io._io.finish()
+    with open(info_io.io_path, "a+", newline="") as fh:
+        for i, row in enumerate(rows):
+            writer = csv.DictWriter(fh, fieldnames=list(row.keys()))
+            if i == 0 and fh.tell() == 0:
+                writer.writeheader()
+            writer.writerow(row)
+        fh.flush()
+        os.fsync(fh.fileno())
+    info_io.write_pointer = len(rows)
+    return {"eeg_io": eeg_io, "info_io": info_io, "record": record}
+
+
 def _checked_subclass(base):
     attrs = {
         "set_records": _scanned_records,
         "process_record": staticmethod(functools.partial(_checked_process_record, base.process_record)),
+        "save_record": staticmethod(_bulk_save_record),
         "__module__": __name__,
         "__doc__": f"TorchEEG ``{base.__name__}`` reading only checked files, with errors that name the file.",
     }
@@ -279,7 +381,8 @@ def load_dataset(root: str | os.PathLike, family: str | None = None, features: s
         dataset = build(os.path.join(cache_dir or default_cache_dir(), "memory"))
     else:
         cache_root = Path(cache_dir) if cache_dir is not None else default_cache_dir() / "datasets"
-        dataset = cached_build(cache_root, family, key, build, meta={"root": str(root), "params": params})
+        dataset = cached_build(cache_root, family, key, build, meta={"root": str(root), "params": params},
+                               close=_close_signal_stores)
     dataset.info = _fix_info(dataset.info, family, offset)
     dataset.class_names = list(class_names)
     dataset.feature_kind = features
