@@ -75,7 +75,8 @@ class GridAugment:
         b = x.shape[0]
 
         def draw(shape, p):  # keep-mask with P(keep) = 1 - p
-            return (torch.rand(shape, generator=generator, device=generator.device) >= p).to(device=x.device, dtype=x.dtype)
+            keep = torch.rand(shape, generator=generator, device=generator.device) >= p
+            return keep.to(device=x.device, dtype=x.dtype)
 
         if self.noise:
             x = x + self.noise * torch.randn(x.shape, generator=generator, device=generator.device).to(device=x.device,

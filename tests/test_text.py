@@ -66,3 +66,17 @@ def test_embeddings_are_cached_on_disk(tmp_path, monkeypatch):
     torch.testing.assert_close(first, again)
     with pytest.raises(AssertionError, match="reloaded"):  # other prompts are a new entry
         class_text_embeddings(["negative", "positive"], cache_dir=tmp_path)
+
+
+def test_loading_the_text_encoder_prints_nothing(capfd):
+    """No third-party progress bar or log line breaks into the benchmark's own bars (transformers' 'Loading
+    weights' bar did); transformers' own settings are restored afterwards."""
+    from transformers.utils import logging as hf_logging
+
+    from emoclip_plugin.text.encoders import load_text_encoder
+    before = (hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled())
+    capfd.readouterr()
+    load_text_encoder()
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    assert (hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()) == before

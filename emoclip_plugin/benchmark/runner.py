@@ -285,8 +285,9 @@ def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error
     if scheduler:
         from distributed import Client, as_completed
         with Client(scheduler, timeout="30s") as client:
-            futures = {client.submit(run_task, task, validation, verbose, key=f"emoclip-{task.config_hash}-{task.task_id}",
-                                     pure=False, resources={"GPU": 1} if needs_gpu(task) else None): task
+            futures = {client.submit(run_task, task, validation, verbose,
+                                     key=f"emoclip-{task.config_hash}-{task.task_id}", pure=False,
+                                     resources={"GPU": 1} if needs_gpu(task) else None): task
                        for task in tasks}
             for future in as_completed(futures):
                 task = futures[future]

