@@ -54,7 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("runs/latest"), help="results folder (default runs/latest)")
     p.add_argument("--jobs", type=int, default=1, help="folds in parallel processes on this machine (default 1)")
     p.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--seed", type=int, default=42, help="random seed (default 42, the paper's)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 42, the paper's)")
+    p.add_argument("--seeds", default=None, help="several seeds, every fold run once per seed: a list (0,1,2) or a count "
+                                                 "N (seeds 0..N-1); the summary gives the spread over folds and over "
+                                                 "seeds separately")
     p.add_argument("--shots", type=int, default=None, help="labelled windows per class of the test subject/session "
                                                            "added to training (default: the preset's; strict 0)")
     p.add_argument("--cross-subject", dest="cross_subject", default=None,
@@ -111,8 +114,7 @@ def _validate(args) -> dict:
         raise UsageError(f"--threads {args.threads}: expected an integer >= 1")
     if args.estimate_steps < 1:
         raise UsageError(f"--estimate-steps {args.estimate_steps}: expected an integer >= 1")
-    if args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: expected an integer >= 0")
+    seeds = _seeds(args)
     if args.shots is not None and args.shots < 0:
         raise UsageError(f"--shots {args.shots}: expected an integer >= 0")
     if args.cross_subject is not None and args.cross_subject not in ("per-session", "pooled"):
@@ -176,7 +178,30 @@ def _validate(args) -> dict:
     jobs = args.jobs
     threads = args.threads or max(1, (os.cpu_count() or 1) // jobs)
     return {"sources": sources, "preset": preset, "config": config, "models": models, "protocols": protocols,
-            "threads": threads, "device": device, "precision": precision}
+            "threads": threads, "device": device, "precision": precision, "seeds": seeds}
+
+
+def _seeds(args) -> list[int]:
+    """The run's seeds from ``--seed`` / ``--seeds`` (default: [42])."""
+    if args.seed is not None and args.seeds is not None:
+        raise UsageError("--seed and --seeds exclude each other; give the seeds as --seeds 42,43 or a count")
+    if args.seed is not None:
+        if args.seed < 0:
+            raise UsageError(f"--seed {args.seed}: expected an integer >= 0")
+        return [args.seed]
+    if args.seeds is None:
+        return [42]
+    try:
+        values = [int(v) for v in args.seeds.split(",") if v.strip() != ""]
+    except ValueError:
+        values = []
+    if "," not in args.seeds and len(values) == 1:
+        if values[0] < 1:
+            raise UsageError(f"--seeds {args.seeds}: a count must be >= 1")
+        return list(range(values[0]))
+    if not values or min(values) < 0 or len(set(values)) != len(values):
+        raise UsageError(f"--seeds {args.seeds!r}: expected distinct integers >= 0 (0,1,2) or a count (3)")
+    return values
 
 
 def _compute(config: dict, scheduler: str | None) -> tuple[str, str]:
@@ -267,7 +292,7 @@ def run(argv: list[str] | None = None) -> int:
     if "cross-subject" in settings["protocols"]:
         print(f"cross-subject mode: {config['cross_subject']} (option --cross-subject per-session|pooled)")
     print(f"protocols: {', '.join(settings['protocols'])}; models: {', '.join(models)}; shots: {config['shots']}"
-          + (f" ({config['calibration']})" if config["shots"] else "") + f"; seed {args.seed}; output: {args.out}")
+          + (f" ({config['calibration']})" if config["shots"] else "") + f"; seed(s) {', '.join(map(str, settings['seeds']))}; output: {args.out}")
     grids = feature_settings(config, "emotionclip")
     print(f"features: EmotionCLIP grids {grids['window_seconds']:g}-s windows of {grids['frame_seconds']:g}-s frames, "
           f"{len(grids['bands'])} bands, trial baseline {grids['baseline_seconds']:g} s"
@@ -298,7 +323,7 @@ def run(argv: list[str] | None = None) -> int:
                           "cache_keys": {k: p.cache_key for (d, k), p in prepared.items() if d == dataset}}
     try:
         tasks = build_tasks(prepared, [s[0] for s in sources], settings["protocols"], models, config, preset,
-                            [args.seed], settings["threads"], Path(cache) / "splits",
+                            settings["seeds"], settings["threads"], Path(cache) / "splits",
                             {s[0]: s[3] for s in sources}, _versions()["emoclip-plugin"] or "dev",
                             device=settings["device"], precision=settings["precision"])
     except LeakageError as err:
@@ -328,7 +353,8 @@ def run(argv: list[str] | None = None) -> int:
     provenance = {"command": [sys.executable] + sys.argv if argv is None else ["run_all.py", *argv],
                   "started": started, "host": socket.gethostname(), "git_commit": _git_commit(),
                   "versions": _versions(), "preset": preset, "config": config, "config_hash": config_hash(config),
-                  "models": models, "protocols": settings["protocols"], "seed": args.seed, "datasets": roots,
+                  "models": models, "protocols": settings["protocols"], "seeds": settings["seeds"],
+                  "datasets": roots,
                   "refit": config["refit"],
                   "features": {kind: feature_settings(config, kind)
                                for kind in dict.fromkeys(estimator_input_kind(m) for m in models)},

@@ -125,6 +125,10 @@ def test_leakage_guard_fires_on_leaky_splits(de_dataset, tmp_path):
     (["--precision", "16-mixed"], "'16-mixed' needs a CUDA device"),
     (["--precision", "fp8"], "precision='fp8'; expected auto or one of 32, bf16, 16-mixed"),
     (["--estimate-steps", "0"], "--estimate-steps 0: expected an integer >= 1"),
+    (["--seeds", "0,0"], "--seeds '0,0': expected distinct integers >= 0"),
+    (["--seeds", "0"], "--seeds 0: a count must be >= 1"),
+    (["--seeds", "a,b"], "--seeds 'a,b': expected distinct integers"),
+    (["--seed", "1", "--seeds", "2"], "--seed and --seeds exclude each other"),
 ])
 def test_options_validated_before_work(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
@@ -203,6 +207,34 @@ def test_estimate_projects_without_training(seed_root, tmp_path, capsys):
     assert line.split()[2] == "3" and "2, 8" in line  # 3 folds; TINY_YAML: 2 epochs; the smoke patience 8
     assert "total:" in text and "Nothing was trained" in text
     assert not (out / "results.csv").exists() and not (out / "folds").exists()
+
+
+def test_summary_spread_over_folds_and_seeds_by_hand():
+    from emoclip_plugin.benchmark.report import summary_table
+    # two folds x two seeds: fold means 0.6 and 0.8 -> 70.00 ± 10.00 over folds; seed means 0.65 and 0.75 -> ± 5.00
+    rows = pd.DataFrame({"dataset": "seed", "data": "synthetic", "protocol": "cross-subject", "preset": "smoke",
+                         "model": "m", "fold": ["s01", "s01", "s02", "s02"], "seed": [0, 1, 0, 1],
+                         "accuracy": [0.5, 0.7, 0.8, 0.8], "f1_macro": [0.5, 0.5, 0.5, 0.5],
+                         "accuracy_test_best_epoch": np.nan})
+    table = summary_table(rows)
+    assert table.loc[0, "folds"] == 2 and table.loc[0, "seeds"] == 2
+    assert table.loc[0, "accuracy"] == "70.00 ± 10.00 (seeds ± 5.00)"
+    assert table.loc[0, "f1_macro"] == "50.00 ± 0.00 (seeds ± 0.00)"
+    one = summary_table(rows[rows["seed"] == 0])
+    assert "seeds" not in one and one.loc[0, "accuracy"] == "65.00 ± 15.00"
+
+
+def test_seeds_run_every_fold_per_seed(seed_root, tmp_path):
+    cfg = tmp_path / "fast.yaml"
+    cfg.write_text(FAST_YAML)
+    out = tmp_path / "out"
+    assert run(["--root", str(seed_root), "--preset", "smoke", "--config", str(cfg), "--models", "dgcnn,de_logreg",
+                "--seeds", "2", "--out", str(out), "--cache", str(tmp_path / "c"), "--threads", "1"]) == 0
+    rows = pd.read_csv(out / "results.csv")
+    assert len(rows) == 2 * 3 * 2 and sorted(rows["seed"].unique()) == [0, 1]  # 2 models x 3 folds x 2 seeds
+    assert json.loads((out / "provenance.json").read_text())["seeds"] == [0, 1]
+    summary = (out / "summary.md").read_text()
+    assert "(seeds ± " in summary and "std over seeds" in summary
 
 
 def test_paper_preset_is_labelled(seed_root, tmp_path):

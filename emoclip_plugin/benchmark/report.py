@@ -12,17 +12,31 @@ PROTOCOL_TEXT = {
 }
 
 
+def _spread(g: pd.DataFrame, column: str) -> str:
+    """``mean ± std over folds`` (each fold averaged over seeds first); with several seeds also ``(seeds ± std)``:
+    the std over seeds of the mean over folds. In %, population standard deviations."""
+    per_fold = 100 * g.groupby("fold", sort=False)[column].mean().to_numpy(float)
+    text = f"{per_fold.mean():.2f} ± {per_fold.std():.2f}"
+    if "seed" in g and g["seed"].nunique() > 1:
+        per_seed = 100 * g.groupby("seed", sort=False)[column].mean().to_numpy(float)
+        text += f" (seeds ± {per_seed.std():.2f})"
+    return text
+
+
 def summary_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Mean ± std accuracy and F1 (in %) per dataset x protocol x model, with the number of folds."""
+    """Accuracy and F1 (in %) per dataset x protocol x model: mean ± std over folds, and with several seeds the std
+    over seeds separately (see :func:`_spread`); the numbers of folds and seeds."""
     if rows.empty:
         return pd.DataFrame(columns=["dataset", "protocol", "model", "folds", "accuracy", "f1_macro"])
     out = []
+    several = "seed" in rows and rows["seed"].nunique() > 1
     for (dataset, data, protocol, preset, model), g in rows.groupby(
             ["dataset", "data", "protocol", "preset", "model"], sort=False):
-        acc, f1 = 100 * g["accuracy"].to_numpy(float), 100 * g["f1_macro"].to_numpy(float)
         entry = {"dataset": dataset, "data": data, "protocol": protocol, "preset": preset, "model": model,
-                 "folds": len(g), "accuracy": f"{acc.mean():.2f} ± {acc.std():.2f}",
-                 "f1_macro": f"{f1.mean():.2f} ± {f1.std():.2f}"}
+                 "folds": int(g["fold"].nunique())}
+        if several:
+            entry["seeds"] = int(g["seed"].nunique())
+        entry.update(accuracy=_spread(g, "accuracy"), f1_macro=_spread(g, "f1_macro"))
         best = 100 * g["accuracy_test_best_epoch"].to_numpy(float)
         if np.isfinite(best).any():
             entry["best epoch on test (optimistic)"] = f"{np.nanmean(best):.2f} ± {np.nanstd(best):.2f}"
@@ -77,7 +91,9 @@ def write_summary(rows: pd.DataFrame, out: Path, config: dict, preset: str, chan
                 models.append(m)
         lines += ["* Computed on: " + "; ".join(f"{d}, {p} ({', '.join(ms)})" for (d, p), ms in groups.items())
                   + ".", ""]
-    lines += ["Accuracy and macro-F1 in %, mean ± std over folds.", "", _markdown(table), ""]
+    spread = ("mean ± std over folds (each fold averaged over the seeds), then in brackets the std over seeds of the "
+              "mean over folds" if "seeds" in table else "mean ± std over folds")
+    lines += [f"Accuracy and macro-F1 in %, {spread}.", "", _markdown(table), ""]
     text = "\n".join(lines)
     (out / "summary.md").write_text(text)
     return text
