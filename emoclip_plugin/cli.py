@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 DATASETS = ("seed", "seed-iv")
-PROTOCOL_CHOICES = ("cross-subject", "cross-time", "all")
+PROTOCOL_CHOICES = ("cross-subject", "cross-time", "within-subject", "all")
 EMBEDDED = {"subjects": 5, "seconds": 20.0, "seed": 0}
 
 
@@ -174,7 +174,7 @@ def _validate(args) -> dict:
                 raise UsageError(f"--root {root} is a feature folder ({family}): it has band DE only, so "
                                  f"{sorted(set(models) - set(usable))} cannot run; use a raw folder or "
                                  f"--models {','.join(usable) or 'dgcnn,de_logreg'}")
-    protocols = ["cross-subject", "cross-time"] if args.protocol == "all" else [args.protocol]
+    protocols = ["cross-subject", "cross-time", "within-subject"] if args.protocol == "all" else [args.protocol]
     jobs = args.jobs
     threads = args.threads or max(1, (os.cpu_count() or 1) // jobs)
     return {"sources": sources, "preset": preset, "config": config, "models": models, "protocols": protocols,

@@ -11,6 +11,9 @@ Protocols
 * ``cross-subject``, ``per-session``: for each session, leave one subject out (SEED/SEED-IV: 15 x 3 = 45 folds, the
   paper's protocol); ``pooled``: leave one subject out with all sessions together (15 folds).
 * ``cross-time``: per subject, train on one session and test on a later one: pairs 1->2, 1->3, 2->3 (45 folds).
+* ``within-subject`` (subject-dependent): per subject and session, the standard split of the SEED literature — the
+  first 9 trials train and the last 6 test (SEED-IV: first 16 / last 8): 45 folds; the inner validation split holds
+  out whole training trials.
 * ``shots=K`` (both protocols): K labelled windows per class of the test subject/session move from the test set into
   training. ``calibration="trials"`` (strict) takes them from whole trials that then contribute no test window;
   ``calibration="windows"`` (the paper) draws random windows, so calibration and test windows can share a trial.
@@ -28,7 +31,9 @@ import pandas as pd
 from .data.cache import cached_build
 
 CROSS_TIME_PAIRS: tuple[tuple[int, int], ...] = ((1, 2), (1, 3), (2, 3))
-PROTOCOLS = ("cross-subject", "cross-time")
+PROTOCOLS = ("cross-subject", "cross-time", "within-subject")
+#: Training trials per session in the within-subject protocol (the rest test): SEED 9 of 15, SEED-IV 16 of 24.
+WITHIN_SUBJECT_TRAIN_TRIALS = {"seed": 9, "seed-iv": 16}
 CROSS_SUBJECT_MODES = ("per-session", "pooled")
 CALIBRATION_MODES = ("trials", "windows")
 
@@ -146,6 +151,27 @@ def cross_time_folds(info: pd.DataFrame, pairs: Sequence[tuple[int, int]] = CROS
     return folds
 
 
+def within_subject_folds(info: pd.DataFrame, train_trials: int) -> list[Fold]:
+    """Per subject and session: trials ``1..train_trials`` train, the later trials test (SEED: 9 / 6, SEED-IV: 16 / 8,
+    :data:`WITHIN_SUBJECT_TRAIN_TRIALS`). The inner validation split holds out whole training trials."""
+    info = info.reset_index(drop=True)
+    subjects, sessions = info["subject_id"].to_numpy(), info["session_id"].to_numpy()
+    trials = info["trial_id"].to_numpy().astype(int)
+    folds = []
+    for subject in sorted(np.unique(subjects).tolist()):
+        for session in sorted(np.unique(sessions[subjects == subject]).tolist()):
+            mine = (subjects == subject) & (sessions == session)
+            n_trials = int(trials[mine].max())
+            if n_trials <= train_trials:
+                raise ValueError(f"within-subject: subject {subject} session {session} has {n_trials} trials; the "
+                                 f"split trains on the first {train_trials} and needs later trials to test")
+            train = np.flatnonzero(mine & (trials <= train_trials))
+            test = np.flatnonzero(mine & (trials > train_trials))
+            folds.append(Fold("within-subject", f"s{int(subject):02d}-session{int(session)}", int(subject),
+                              int(session), int(session), train, test, groups="trial"))
+    return folds
+
+
 def add_calibration(fold: Fold, info: pd.DataFrame, labels: np.ndarray, shots: int, mode: str = "trials",
                     seed: int = 0) -> Fold:
     """Move ``shots`` labelled windows per class of the test set into training.
@@ -202,7 +228,9 @@ def check_no_leakage(fold: Fold, info: pd.DataFrame, valid_rows: np.ndarray | No
 
     * no test window is a training, calibration or validation window (window identity: ``clip_id``);
     * in ``cross-subject`` the test subject contributes nothing to training but its calibration windows, and in
-      ``cross-time`` the test session contributes nothing to training but its calibration windows;
+      ``cross-time`` the test session contributes nothing to training but its calibration windows; in
+      ``within-subject`` training and test windows never share a trial, and training stays in the test subject's
+      session;
     * with ``strict`` few-shot, no calibration window shares a trial with a test window.
 
     Normalisation statistics are fitted inside the estimators on the rows they are given, so checking the fitted rows
@@ -230,6 +258,16 @@ def check_no_leakage(fold: Fold, info: pd.DataFrame, valid_rows: np.ndarray | No
         if bad.any():
             raise LeakageError(f"fold {fold.name}: {int(bad.sum())} training window(s) come from the test session "
                                f"{fold.test_session}")
+    elif fold.protocol == "within-subject":
+        keys = trial_keys(info)
+        shared = set(keys[fold.train]).intersection(keys[fold.test])
+        if shared:
+            raise LeakageError(f"fold {fold.name}: training and test windows share trial(s) {sorted(shared)[:3]} "
+                               "(within-subject splits whole trials)")
+        other = (subjects[fold.train] != fold.test_subject) | (sessions[fold.train] != fold.test_session)
+        if other.any():
+            raise LeakageError(f"fold {fold.name}: {int(other.sum())} training window(s) come from another subject or "
+                               "session (within-subject trains on the test subject's own session)")
     if strict and len(fold.calibration):
         keys = trial_keys(info)
         shared = set(keys[fold.calibration]).intersection(keys[fold.test])
@@ -238,5 +276,6 @@ def check_no_leakage(fold: Fold, info: pd.DataFrame, valid_rows: np.ndarray | No
                                "(strict few-shot takes calibration windows from whole trials)")
 
 
-__all__ = ["Fold", "LeakageError", "cross_subject_folds", "cross_time_folds", "add_calibration", "check_no_leakage",
-           "fit_groups", "trial_keys", "PROTOCOLS", "CROSS_SUBJECT_MODES", "CALIBRATION_MODES", "CROSS_TIME_PAIRS"]
+__all__ = ["Fold", "LeakageError", "cross_subject_folds", "cross_time_folds", "within_subject_folds",
+           "add_calibration", "check_no_leakage", "fit_groups", "trial_keys", "PROTOCOLS",
+           "WITHIN_SUBJECT_TRAIN_TRIALS", "CROSS_SUBJECT_MODES", "CALIBRATION_MODES", "CROSS_TIME_PAIRS"]

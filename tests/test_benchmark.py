@@ -67,6 +67,28 @@ def test_folds_through_torcheeg_splitters(de_dataset, tmp_path):
         assert set(info["session_id"].iloc[fold.train]) == {fold.train_session}
 
 
+def test_within_subject_folds_split_whole_trials(de_dataset):
+    from emoclip_plugin.protocols import WITHIN_SUBJECT_TRAIN_TRIALS, within_subject_folds
+    info = de_dataset.info.reset_index(drop=True)
+    folds = within_subject_folds(info, WITHIN_SUBJECT_TRAIN_TRIALS["seed"])
+    assert len(folds) == 3 * 3  # subjects x sessions (45 on real SEED)
+    for fold in folds:
+        check_no_leakage(fold, info)
+        train, test = info.iloc[fold.train], info.iloc[fold.test]
+        assert set(train["trial_id"]) == set(range(1, 10)) and set(test["trial_id"]) == set(range(10, 16))
+        assert set(train["subject_id"]) == set(test["subject_id"]) == {fold.test_subject}
+        assert set(train["session_id"]) == set(test["session_id"]) == {fold.test_session}
+        assert fold.groups == "trial"
+    leaky = replace(folds[0], train=np.concatenate([folds[0].train, folds[0].test[:1]]), test=folds[0].test[1:])
+    with pytest.raises(LeakageError, match="share trial"):
+        check_no_leakage(leaky, info)
+    other = replace(folds[0], train=np.concatenate([folds[0].train, folds[1].train[:1]]))
+    with pytest.raises(LeakageError, match="another subject or session"):
+        check_no_leakage(other, info)
+    with pytest.raises(ValueError, match="has 15 trials"):
+        within_subject_folds(info, 15)
+
+
 def test_calibration_shots(de_dataset, tmp_path):
     info, y = de_dataset.info, de_dataset.info["label"].to_numpy()
     fold = cross_subject_folds(de_dataset, "per-session", tmp_path / "s", "k")[0]
@@ -108,7 +130,7 @@ def test_leakage_guard_fires_on_leaky_splits(de_dataset, tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["--models", "emotionclip,resnet"], "unknown \\['resnet'\\]; choose from emotionclip, sst_legovit, dgcnn"),
     (["--dataset", "deap"], "choose from seed, seed-iv, all"),
-    (["--protocol", "within"], "choose from cross-subject, cross-time, all"),
+    (["--protocol", "within"], "choose from cross-subject, cross-time, within-subject, all"),
     (["--preset", "quick"], "choose from smoke, strict, paper"),
     (["--root", "/no/such/folder"], "--root /no/such/folder: folder not found"),
     (["--jobs", "0"], "--jobs 0: expected an integer >= 1"),
@@ -163,11 +185,17 @@ def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_pa
     assert code == 0
     rows = pd.read_csv(out / "results.csv")
     assert list(rows.columns) == COLUMNS
-    # SEED: 3 subjects -> 3 pooled LOSO folds + 9 cross-time folds; SEED-IV: 2 subjects -> 2 + 6; x 4 models
-    assert len(rows) == 4 * (3 + 9 + 2 + 6)
+    # SEED: 3 subjects -> 3 pooled LOSO folds + 9 cross-time + 9 within-subject folds; SEED-IV: 2 subjects -> 2 + 6
+    # + 6; x 4 models
+    assert len(rows) == 4 * (3 + 9 + 9 + 2 + 6 + 6)
     assert set(rows["model"]) == {"emotionclip", "sst_legovit", "dgcnn", "de_logreg"}
     assert rows["accuracy"].between(0, 1).all() and rows["f1_macro"].between(0, 1).all()
     assert (rows["data"] == "user").all() and (rows["preset"] == "smoke").all()
+    within = rows[rows["protocol"] == "within-subject"]
+    assert (within["test_session"].astype(int) == within["train_session"].astype(int)).all()
+    # SEED: 6 of 15 trials test; SEED-IV: 8 of 24 (12-s trials: 3 EmotionCLIP windows or 12 DE windows per trial)
+    assert set(within.loc[(within["dataset"] == "seed") & (within["model"] == "de_logreg"), "n_test"]) == {6 * 12}
+    assert set(within.loc[(within["dataset"] == "seed-iv") & (within["model"] == "emotionclip"), "n_test"]) == {8 * 3}
     # refit after early stopping: neural models with an inner validation split (SEED: 2 training subjects, one held
     # out) retrain on every training row; SEED-IV pooled has 1 training subject: no split, nothing to refit
     seed_cs = rows[(rows["dataset"] == "seed") & (rows["protocol"] == "cross-subject")].set_index("model")
@@ -176,7 +204,7 @@ def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_pa
     ct = rows[rows["protocol"] == "cross-time"]
     assert set(zip(ct["train_session"].astype(int), ct["test_session"].astype(int))) == {(1, 2), (1, 3), (2, 3)}
     prov = json.loads((out / "provenance.json").read_text())
-    assert prov["versions"]["torch"] and prov["versions"]["torcheeg"] == "1.1.3" and prov["folds_finished"] == 80
+    assert prov["versions"]["torch"] and prov["versions"]["torcheeg"] == "1.1.3" and prov["folds_finished"] == 140
     # where each number came from: the neural models in float32 on the CPU (auto here), scikit-learn in float64
     assert (rows["device"] == "cpu").all() and rows["device_name"].str.startswith("CPU").all()
     assert set(rows.loc[rows["model"] == "de_logreg", "precision"].astype(str)) == {"64"}

@@ -9,6 +9,8 @@ import pandas as pd
 PROTOCOL_TEXT = {
     "cross-subject": "leave-one-subject-out ({mode}); the test subject is unseen in training{shots}",
     "cross-time": "per subject, train on session a and test on a later session b (1->2, 1->3, 2->3){shots}",
+    "within-subject": "per subject and session, the first trials train and the last test (SEED 9 / 6, SEED-IV 16 / "
+                      "8; whole trials, never shared){shots}",
 }
 
 

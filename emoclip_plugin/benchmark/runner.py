@@ -22,8 +22,8 @@ from ..data.cache import cached_build
 from ..data.seed import load_dataset, to_numpy
 from ..devices import describe, pool_initializer, task_device, worker_devices
 from ..estimators import estimator_input_kind, get_estimator
-from ..protocols import (Fold, add_calibration, check_no_leakage, cross_subject_folds, cross_time_folds,
-                         fit_groups)
+from ..protocols import (WITHIN_SUBJECT_TRAIN_TRIALS, Fold, add_calibration, check_no_leakage, cross_subject_folds,
+                         cross_time_folds, fit_groups, within_subject_folds)
 from .presets import config_hash, feature_settings, frame_feature_config
 
 
@@ -105,6 +105,8 @@ def prepare_data(root: str | os.PathLike, family: str, kind: str, cache_dir: str
 def make_folds(prepared: PreparedData, protocol: str, cross_subject: str, split_dir: str | os.PathLike) -> list[Fold]:
     if protocol == "cross-subject":
         return cross_subject_folds(prepared.dataset_obj, cross_subject, split_dir, prepared.cache_key)
+    if protocol == "within-subject":
+        return within_subject_folds(prepared.info, WITHIN_SUBJECT_TRAIN_TRIALS[prepared.dataset])
     return cross_time_folds(prepared.info)
 
 
