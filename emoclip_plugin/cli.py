@@ -277,7 +277,8 @@ def run(argv: list[str] | None = None) -> int:
     from tqdm.auto import tqdm
 
     from .benchmark.presets import config_hash, feature_settings
-    from .benchmark.report import plot_all, write_summary
+    from .benchmark.report import plot_all, plot_comparisons, write_summary
+    from .benchmark.stats import paired_comparisons
     from .benchmark.runner import build_tasks, execute, prepare_data
     from .benchmark.store import ResultStore, atomic_write
     from .data.cache import default_cache_dir
@@ -388,8 +389,10 @@ def run(argv: list[str] | None = None) -> int:
     store.write_csv(results)
     rows = pd.DataFrame([r["row"] for r in results])
     chance = {d: 1 / len(c) for d, c in class_names.items()}
-    text = write_summary(rows, out, config, preset, chance)
-    plots = plot_all(results, out, class_names)
+    comparisons = paired_comparisons(rows)
+    atomic_write(out / "comparisons.csv", comparisons.to_csv(index=False))
+    text = write_summary(rows, out, config, preset, chance, comparisons)
+    plots = plot_all(results, out, class_names) + plot_comparisons(comparisons, out)
     provenance["finished"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     if not rows.empty:
         cols = [c for c in ("model", "device", "device_name", "precision", "torch", "cuda") if c in rows]

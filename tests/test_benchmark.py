@@ -263,6 +263,10 @@ def test_seeds_run_every_fold_per_seed(seed_root, tmp_path):
     assert json.loads((out / "provenance.json").read_text())["seeds"] == [0, 1]
     summary = (out / "summary.md").read_text()
     assert "(seeds ± " in summary and "std over seeds" in summary
+    comparisons = pd.read_csv(out / "comparisons.csv")
+    assert list(comparisons[["model_a", "model_b"]].iloc[0]) == ["dgcnn", "de_logreg"] and len(comparisons) == 1
+    assert comparisons.loc[0, "folds"] == 3 and "## Paired comparisons" in summary and "dgcnn − de_logreg" in summary
+    assert (out / "comparisons_seed_cross-subject.png").stat().st_size > 1000
 
 
 def test_paper_preset_is_labelled(seed_root, tmp_path):

@@ -59,8 +59,10 @@ def _precision_text(precision) -> str:
         str(precision), str(precision))
 
 
-def write_summary(rows: pd.DataFrame, out: Path, config: dict, preset: str, chance: dict[str, float]) -> str:
-    """Write ``out/summary.md`` and return its text."""
+def write_summary(rows: pd.DataFrame, out: Path, config: dict, preset: str, chance: dict[str, float],
+                  comparisons: pd.DataFrame | None = None) -> str:
+    """Write ``out/summary.md`` and return its text; ``comparisons`` (:func:`.stats.paired_comparisons`) adds the
+    paired-comparison table."""
     table = summary_table(rows)
     shots = config["shots"]
     shot_text = (f"; {shots} labelled windows per class of the test subject/session added to training "
@@ -96,9 +98,43 @@ def write_summary(rows: pd.DataFrame, out: Path, config: dict, preset: str, chan
     spread = ("mean ± std over folds (each fold averaged over the seeds), then in brackets the std over seeds of the "
               "mean over folds" if "seeds" in table else "mean ± std over folds")
     lines += [f"Accuracy and macro-F1 in %, {spread}.", "", _markdown(table), ""]
+    if comparisons is not None and not comparisons.empty:
+        from .stats import comparisons_markdown
+        lines += ["## Paired comparisons (same folds)", "",
+                  "Accuracy difference model a − model b in points, per fold (averaged over seeds), then: mean, 95 % "
+                  "bootstrap interval resampling test subjects (10,000 draws), two-sided Wilcoxon signed-rank p over "
+                  "folds, Holm-corrected across the pairs of each table (* = Holm p < 0.05). Also in "
+                  "`comparisons.csv`.", "", comparisons_markdown(comparisons), ""]
     text = "\n".join(lines)
     (out / "summary.md").write_text(text)
     return text
+
+
+def plot_comparisons(table: pd.DataFrame, out: Path) -> list[Path]:
+    """``comparisons_<dataset>_<protocol>.png``: each pair's mean difference with its bootstrap interval."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    for (dataset, protocol), g in table.groupby(["dataset", "protocol"], sort=False):
+        labels = [f"{a} − {b}" + (f" ({p})" if g["preset"].nunique() > 1 else "")
+                  for a, b, p in zip(g["model_a"], g["model_b"], g["preset"])]
+        y = np.arange(len(g))[::-1]
+        fig, ax = plt.subplots(figsize=(7, 0.35 * len(g) + 1.2))
+        diff = g["mean_diff"].to_numpy()
+        err = np.vstack([diff - g["ci_low"].to_numpy(), g["ci_high"].to_numpy() - diff])
+        for i, significant in enumerate(g["significant"]):
+            ax.errorbar(diff[i], y[i], xerr=err[:, i:i + 1], fmt="o", color="C3" if significant else "C0", capsize=3)
+        ax.axvline(0, color="k", lw=1)
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.set_xlabel("accuracy difference (points), 95 % bootstrap interval over test subjects")
+        ax.set_title(f"{dataset} {protocol}: paired comparisons (red: Holm p < 0.05)", fontsize=9)
+        fig.tight_layout()
+        paths.append(out / f"comparisons_{dataset}_{protocol}.png")
+        fig.savefig(paths[-1], dpi=100)
+        plt.close(fig)
+    return paths
 
 
 def plot_all(results: list[dict], out: Path, class_names: dict[str, list[str]]) -> list[Path]:
