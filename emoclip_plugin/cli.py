@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None, help="torch threads per task (default: cores / jobs)")
     p.add_argument("--cache", type=Path, default=None, help="cache folder (default $EMOCLIP_CACHE or "
                                                             "~/.cache/emoclip-plugin)")
-    p.add_argument("--verbose", action="store_true", help="epoch progress bars")
+    p.add_argument("--verbose", action="store_true", help="epoch progress bars, and a full traceback for data errors")
     return p
 
 
@@ -242,6 +242,11 @@ def _feature_options(args) -> dict:
     return out
 
 
+def _one_line(err: BaseException) -> str:
+    """An error message on one line (the messages name the file first: ``<file>: <problem>``)."""
+    return " ".join(str(err).split())
+
+
 def _versions() -> dict:
     from importlib import metadata
     out = {"python": platform.python_version()}
@@ -282,6 +287,7 @@ def run(argv: list[str] | None = None) -> int:
     from .benchmark.runner import build_tasks, execute, prepare_data
     from .benchmark.store import ResultStore, atomic_write
     from .data.cache import default_cache_dir
+    from .data.folders import DataFolderError
     from .estimators import estimator_input_kind
     from .protocols import LeakageError
 
@@ -317,7 +323,12 @@ def run(argv: list[str] | None = None) -> int:
     for dataset, family, root, label in sources:
         for kind in dict.fromkeys(estimator_input_kind(m) for m in models):
             print(f"loading {dataset} ({label}) as '{kind}' features from {root}")
-            prep = prepare_data(root, family, kind, cache, config["features"], config["de_window"])
+            try:
+                prep = prepare_data(root, family, kind, cache, config["features"], config["de_window"])
+            except DataFolderError as err:  # a bad file found while reading: one line, no traceback
+                if args.verbose:
+                    raise
+                parser.exit(2, f"{parser.prog}: error: {_one_line(err)}\n")
             prepared[(dataset, kind)] = prep
             class_names[dataset] = prep.class_names
         roots[dataset] = {"root": str(root), "data": label,

@@ -81,7 +81,8 @@ def test_non_finite_samples(small_seed, tmp_path, bad):
     x = m[name].copy()
     x[5, 100:103] = bad
     _rewrite_trial(f, name, x)
-    with pytest.raises(DataFolderError, match=rf"{f.name}: .*contains 3 non-finite \(NaN/inf\) values"):
+    with pytest.raises(DataFolderError, match=rf"{f.name}: trial '{name}': .*contains 3 non-finite \(NaN/inf\) "
+                                              "values"):
         load_seed(small_seed, "de", cache_dir=tmp_path / "c")
     assert _no_cache_left(tmp_path / "c")
 
@@ -124,3 +125,30 @@ def test_bad_parameters(small_seed, tmp_path):
     with pytest.raises(ValueError, match="band 'gamma2'"):
         FrameFeatureConfig(bands={"gamma2": (51, 120)})
     assert _no_cache_left(tmp_path / "c")
+
+
+def test_benchmark_reports_a_bad_file_in_one_line(small_seed, tmp_path, capsys):
+    """A data problem found while the benchmark reads a folder: one line naming the file (and trial), exit status 2,
+    no traceback; --verbose shows the traceback."""
+    from emoclip_plugin.cli import run
+    f = sorted(small_seed.glob("1_*.mat"))[0]
+    m = sio.loadmat(f)
+    name = next(k for k in m if k.endswith("_eeg2"))
+    x = m[name].copy()
+    x[0, 10] = np.nan
+    _rewrite_trial(f, name, x)
+    argv = ["--root", str(small_seed), "--models", "de_logreg", "--out", str(tmp_path / "o"),
+            "--cache", str(tmp_path / "c")]
+    with pytest.raises(SystemExit) as exc:
+        run(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in err[0]
+    assert err[0].startswith(f"run_all.py: error: {f}: trial '{name}': ") and "non-finite" in err[0]
+    assert _no_cache_left(tmp_path / "c" / "datasets")
+    with pytest.raises(DataFolderError, match=name):
+        run(argv + ["--verbose"])
+    (small_seed / "label.mat").unlink()
+    with pytest.raises(SystemExit) as exc:
+        run(argv)
+    assert exc.value.code == 2 and "label.mat: missing" in capsys.readouterr().err

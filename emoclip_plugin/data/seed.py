@@ -127,8 +127,32 @@ def _display_path(file: Any, kwargs: dict) -> str:
     return file if os.path.isabs(file) else os.path.join(str(kwargs.get("root_path", "")), file)
 
 
+class _NamedTrials:
+    """Wraps the ``before_trial`` hook of one file so that its errors name the trial variable: TorchEEG's raw loaders
+    call the hook once per variable whose name contains ``eeg``, in file order."""
+
+    def __init__(self, hook, path: str):
+        self.hook, self.index = hook, 0
+        try:
+            from scipy.io import whosmat
+            self.names = [name for name, _, _ in whosmat(path) if "eeg" in name]
+        except Exception:  # noqa: BLE001 - unreadable files fail in TorchEEG's own read, with their own message
+            self.names = []
+
+    def __call__(self, trial):
+        name = self.names[self.index] if self.index < len(self.names) else f"#{self.index + 1}"
+        self.index += 1
+        try:
+            return self.hook(trial)
+        except Exception as exc:
+            raise DataFolderError(f"trial {name!r}: {exc}") from exc
+
+
 def _checked_process_record(process_record, file=None, **kwargs):
-    """Run TorchEEG's ``process_record`` and name the file in any error it (or our hook) raises."""
+    """Run TorchEEG's ``process_record`` and name the file (and the trial variable) in any error it or our hook
+    raises."""
+    if kwargs.get("before_trial") is not None:
+        kwargs["before_trial"] = _NamedTrials(kwargs["before_trial"], _display_path(file, kwargs))
     try:
         yield from process_record(file=file, **kwargs)
     except Exception as exc:
