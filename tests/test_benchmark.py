@@ -300,7 +300,7 @@ def test_resume_after_kill_equals_uninterrupted(seed_root, tmp_path):
     reference = tmp_path / "reference"
     subprocess.run(_cmd(reference, cache, seed_root), cwd=repo, check=True, capture_output=True)
     n_total = len(pd.read_csv(reference / "results.csv"))
-    assert n_total == 2 * (3 + 9)
+    assert n_total == 2 * (3 + 9 + 9)  # pooled LOSO, cross-time and within-subject folds
 
     out = tmp_path / "killed"
     proc = subprocess.Popen(_cmd(out, cache, seed_root), cwd=repo, stdout=subprocess.DEVNULL,
