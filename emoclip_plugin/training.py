@@ -86,7 +86,8 @@ class RecipeNet(NeuralNetClassifier):
         Batch size of the validation pass (``None``: ``batch_size``).
     resident : bool
         Move each dataset's arrays to ``device`` once and batch there (:class:`DeviceBatches`); the estimator turns it
-        on for CUDA devices.
+        on for CUDA devices. One copy per role (training / evaluation) is kept, so per-epoch prediction calls do not
+        pile up device memory; the copies are freed at the end of training.
     """
 
     def __init__(self, *args, augment: GridAugment | None = None, augment_seed: int = 0, precision: str = "32",
@@ -126,12 +127,13 @@ class RecipeNet(NeuralNetClassifier):
                 kwargs.setdefault("batch_size", int(self.eval_batch_size))
                 return self.iterator_valid(dataset, **kwargs)
             return super().get_iterator(dataset, training=training)
-        key = id(dataset)
-        cached = self._resident_cache.get(key)
+        slot = "train" if training else "eval"  # one device copy per role: a new dataset replaces the old one
+        cached = self._resident_cache.get(slot)
         if cached is None or cached[0] is not dataset:
+            self._resident_cache.pop(slot, None)
             X = torch.from_numpy(np.ascontiguousarray(dataset.X)).to(self.device, non_blocking=True)
             y = None if dataset.y is None else torch.as_tensor(np.asarray(dataset.y)).to(self.device)
-            cached = self._resident_cache[key] = (dataset, X, y)
+            cached = self._resident_cache[slot] = (dataset, X, y)
         size = self.batch_size if training or not self.eval_batch_size else self.eval_batch_size
         return DeviceBatches(cached[1], cached[2], size, shuffle=training)
 

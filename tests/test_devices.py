@@ -152,6 +152,9 @@ def test_resident_batches_and_fp16_scaler_train_on_cpu():
                     lr=1e-3, verbose=0)
     net.fit(X, y)
     assert len(net.history[-1]["batches"]) == 3 and net._resident_cache == {}
+    for _ in range(3):  # repeated predictions (as a per-epoch callback makes) keep one device copy, not one per call
+        net.predict(X[:10])
+    assert list(net._resident_cache) == ["eval"] and len(net._resident_cache["eval"][1]) == 10
     torch.manual_seed(0)
     net = RecipeNet(SSTLegoViT(n_outputs=3, **TINY), criterion=torch.nn.CrossEntropyLoss, max_epochs=2,
                     batch_size=16, train_split=None, device="cpu", precision="16-mixed", optimizer=torch.optim.AdamW,
