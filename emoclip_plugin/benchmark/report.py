@@ -121,7 +121,7 @@ def plot_comparisons(table: pd.DataFrame, out: Path) -> list[Path]:
         labels = [f"{a} − {b}" + (f" ({p})" if g["preset"].nunique() > 1 else "")
                   for a, b, p in zip(g["model_a"], g["model_b"], g["preset"])]
         y = np.arange(len(g))[::-1]
-        fig, ax = plt.subplots(figsize=(7, 0.35 * len(g) + 1.2))
+        fig, ax = plt.subplots(figsize=(8, 0.35 * len(g) + 1.2))
         diff = g["mean_diff"].to_numpy()
         err = np.vstack([diff - g["ci_low"].to_numpy(), g["ci_high"].to_numpy() - diff])
         for i, significant in enumerate(g["significant"]):
