@@ -419,6 +419,11 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``run_all.py [options]`` runs the benchmark; ``run_all.py cache list|clear ...`` manages the caches."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["cache"]:
+        from .benchmark.caches import main as cache_main
+        return cache_main(args[1:])
     return run(argv)
 
 

@@ -369,3 +369,30 @@ def test_feature_settings_in_yaml(tmp_path, capsys):
     cfg.write_text("features: {baseline: 0}\n")
     with pytest.raises(ConfigError, match="unknown feature setting\\(s\\) \\['baseline'\\]"):
         resolve_config("smoke", cfg)
+
+
+def test_one_cache_layout_and_the_cache_command(seed_root, tmp_path, capsys):
+    """The benchmark and load_seed keep a dataset in the same place (computed once); `cache list` shows it with its
+    size; `cache clear datasets` removes it."""
+    from emoclip_plugin.cli import main
+    cache = tmp_path / "cache"
+    cfg = tmp_path / "fast.yaml"
+    cfg.write_text(FAST_YAML)
+    assert run(["--root", str(seed_root), "--preset", "smoke", "--config", str(cfg), "--models", "de_logreg",
+                "--out", str(tmp_path / "o"), "--cache", str(cache), "--threads", "1"]) == 0
+    built = sorted(p.name for p in (cache / "datasets").iterdir())
+    assert len(built) == 1 and built[0].startswith("seed-")
+    stamp = (cache / "datasets" / built[0]).stat().st_mtime_ns
+    load_seed(seed_root, "de", cache_dir=cache / "datasets")  # the loaders' own cache: the same folder, reused
+    assert sorted(p.name for p in (cache / "datasets").iterdir()) == built
+    assert (cache / "datasets" / built[0]).stat().st_mtime_ns == stamp
+    capsys.readouterr()
+    assert main(["cache", "list", "--cache", str(cache)]) == 0
+    listing = capsys.readouterr().out
+    assert f"cache root: {cache}" in listing and built[0] in listing and "arrays" in listing and "total" in listing
+    assert main(["cache", "clear", "datasets", "--cache", str(cache)]) == 0
+    assert not (cache / "datasets").exists() and (cache / "arrays").exists()
+    assert "freed" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["cache", "clear", "--cache", str(cache)])
+    assert exc.value.code == 2 and "clear needs what to remove" in capsys.readouterr().err

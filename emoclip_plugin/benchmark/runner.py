@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from ..data.cache import cached_build
+from ..data.cache import cached_build, dataset_cache_dir
 from ..data.seed import load_dataset, to_numpy
 from ..devices import describe, pool_initializer, task_device, worker_devices
 from ..estimators import estimator_input_kind, get_estimator
@@ -79,13 +79,15 @@ def prepare_data(root: str | os.PathLike, family: str, kind: str, cache_dir: str
     """Load ``root`` through TorchEEG as ``kind`` features and keep the arrays as ``.npy`` files in the cache.
 
     ``features``: the EmotionCLIP frame-grid settings (a configuration's ``features``); ``de_window``: the window in s
-    of the other kinds (``None``: the loader's default). Both key the caches."""
+    of the other kinds (``None``: the loader's default). Both key the caches. The TorchEEG datasets go to
+    ``cache_dir/datasets``, where ``load_seed`` keeps them too (one layout: a dataset is never computed twice)."""
+    datasets = dataset_cache_dir(cache_dir)
     if kind == "emotionclip":
-        ds = load_dataset(root, family, kind, cache_dir=cache_dir, feature_config=frame_feature_config(features or {}))
+        ds = load_dataset(root, family, kind, cache_dir=datasets, feature_config=frame_feature_config(features or {}))
     elif family.endswith("-features"):
-        ds = load_dataset(root, family, kind, cache_dir=cache_dir)
+        ds = load_dataset(root, family, kind, cache_dir=datasets)
     else:
-        ds = load_dataset(root, family, kind, cache_dir=cache_dir, window_seconds=de_window)
+        ds = load_dataset(root, family, kind, cache_dir=datasets, window_seconds=de_window)
 
     def build(path: str) -> str:
         p = Path(path)

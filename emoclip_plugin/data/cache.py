@@ -20,10 +20,26 @@ T = TypeVar("T")
 _COMPLETE = ".emoclip-complete.json"
 
 
+#: The one cache layout under the cache root, shared by the data loaders, the benchmark and the text side.
+LAYOUT = {
+    "datasets": "TorchEEG datasets with our features (load_seed / load_seed_iv / the benchmark)",
+    "arrays": "the benchmark's feature arrays (.npy) per dataset and feature kind",
+    "splits": "TorchEEG split CSVs of the benchmark's folds",
+    "text-embeddings": "class-prompt embeddings per text encoder",
+    "embedded": "the benchmark's embedded default folders (synthetic)",
+    "generated": "generated folders of the scaling / ablation studies (synthetic)",
+}
+
+
 def default_cache_dir() -> Path:
-    """``$EMOCLIP_CACHE`` if set, else ``~/.cache/emoclip-plugin``."""
+    """The cache root: ``$EMOCLIP_CACHE`` if set, else ``~/.cache/emoclip-plugin`` (layout: :data:`LAYOUT`)."""
     env = os.environ.get("EMOCLIP_CACHE")
     return Path(env) if env else Path.home() / ".cache" / "emoclip-plugin"
+
+
+def dataset_cache_dir(root: str | os.PathLike | None = None) -> Path:
+    """Where processed datasets live under the cache root ``root`` (default :func:`default_cache_dir`)."""
+    return Path(root if root is not None else default_cache_dir()) / "datasets"
 
 
 def folder_fingerprint(root: str | os.PathLike) -> list[tuple[str, int, int]]:

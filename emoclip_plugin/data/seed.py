@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .._deps import require
-from .cache import cache_key, cached_build, default_cache_dir
+from .cache import cache_key, cached_build, dataset_cache_dir, default_cache_dir
 from .channels import N_CHANS, SEED_CHANNEL_LOCATION_DICT
 from .features import SEED_DE_BANDS, BandDE, FrameFeatureConfig, FrameFeatures, to_grid
 from .folders import DataFolderError, FolderScan, detect_family, scan_folder
@@ -404,7 +404,7 @@ def load_dataset(root: str | os.PathLike, family: str | None = None, features: s
     if io_mode == "memory":
         dataset = build(os.path.join(cache_dir or default_cache_dir(), "memory"))
     else:
-        cache_root = Path(cache_dir) if cache_dir is not None else default_cache_dir() / "datasets"
+        cache_root = Path(cache_dir) if cache_dir is not None else dataset_cache_dir()
         dataset = cached_build(cache_root, family, key, build, meta={"root": str(root), "params": params},
                                close=_close_signal_stores)
     dataset.info = _fix_info(dataset.info, family, offset)
