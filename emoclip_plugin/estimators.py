@@ -239,7 +239,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             bad("module_kwargs", "None or a dict")
         if self.verbose not in (0, 1, 2, False, True):
             bad("verbose", "0, 1 or 2")
-        for flag in ("refit", "standardize"):
+        for flag in ("refit", "standardize", "compile"):
             if not isinstance(getattr(self, flag), (bool, np.bool_)):
                 bad(flag, "True or False")
         if not (isinstance(self.warmup_epochs, (int, np.integer)) and not isinstance(self.warmup_epochs, bool)
@@ -251,8 +251,6 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
                                                      and not isinstance(self.eval_batch_size, bool)
                                                      and self.eval_batch_size >= 1):
             bad("eval_batch_size", "None or an integer >= 1")
-        if not isinstance(self.compile, (bool, np.bool_)):
-            bad("compile", "True or False")
         try:
             device = resolve_device(self.device)
             resolve_precision(self.precision, device)
@@ -344,8 +342,9 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             iterator_train__shuffle=True, classes=list(range(n_classes)), callbacks=callbacks,
             device=device, verbose=int(self.verbose >= 2),
             augment=GridAugment.from_param(self.augment), augment_seed=augment_seed,
-            precision=resolve_precision(self.precision, device), eval_batch_size=self.eval_batch_size,
-            resident=device.startswith("cuda"), compile=bool(self.compile))
+            precision=resolve_precision(self.precision, device), resident=device.startswith("cuda"),
+            compile=bool(self.compile),
+            **({"iterator_valid__batch_size": int(self.eval_batch_size)} if self.eval_batch_size else {}))
 
     def fit(self, X, y=None, groups=None):
         """Train on ``X`` (array ``[n, *sample_shape]`` or a TorchEEG dataset) and labels ``y``.

@@ -82,8 +82,6 @@ class RecipeNet(NeuralNetClassifier):
         Seed of the augmentation generator (set by the estimator from its ``random_state``).
     precision : {"32", "bf16", "16-mixed"}
         Resolved precision (:func:`emoclip_plugin.devices.resolve_precision`); the loss is computed in float32.
-    eval_batch_size : int or None
-        Batch size of the validation pass (``None``: ``batch_size``).
     resident : bool
         Move each dataset's arrays to ``device`` once and batch there (:class:`DeviceBatches`); the estimator turns it
         on for CUDA devices. One copy per role (training / evaluation) is kept, so per-epoch prediction calls do not
@@ -91,12 +89,11 @@ class RecipeNet(NeuralNetClassifier):
     """
 
     def __init__(self, *args, augment: GridAugment | None = None, augment_seed: int = 0, precision: str = "32",
-                 eval_batch_size: int | None = None, resident: bool = False, **kwargs):
+                 resident: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.augment = augment
         self.augment_seed = augment_seed
         self.precision = precision
-        self.eval_batch_size = eval_batch_size
         self.resident = resident
 
     # ------------------------------------------------------------------ precision
@@ -122,10 +119,6 @@ class RecipeNet(NeuralNetClassifier):
     # ------------------------------------------------------------------ data on the device
     def get_iterator(self, dataset, training=False):
         if not (self.resident and isinstance(dataset, Dataset) and isinstance(dataset.X, np.ndarray)):
-            if not training and self.eval_batch_size:
-                kwargs = self.get_params_for("iterator_valid")
-                kwargs.setdefault("batch_size", int(self.eval_batch_size))
-                return self.iterator_valid(dataset, **kwargs)
             return super().get_iterator(dataset, training=training)
         slot = "train" if training else "eval"  # one device copy per role: a new dataset replaces the old one
         cached = self._resident_cache.get(slot)
@@ -134,7 +127,9 @@ class RecipeNet(NeuralNetClassifier):
             X = torch.from_numpy(np.ascontiguousarray(dataset.X)).to(self.device, non_blocking=True)
             y = None if dataset.y is None else torch.as_tensor(np.asarray(dataset.y)).to(self.device)
             cached = self._resident_cache[slot] = (dataset, X, y)
-        size = self.batch_size if training or not self.eval_batch_size else self.eval_batch_size
+        # skorch's own batch sizes: iterator_train__ / iterator_valid__batch_size, else batch_size
+        size = self.get_params_for("iterator_train" if training else "iterator_valid").get("batch_size",
+                                                                                          self.batch_size)
         return DeviceBatches(cached[1], cached[2], size, shuffle=training)
 
     def on_train_end(self, net, X=None, y=None, **kwargs):

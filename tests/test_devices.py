@@ -149,12 +149,15 @@ def test_resident_batches_and_fp16_scaler_train_on_cpu():
     torch.manual_seed(0)
     net = RecipeNet(SSTLegoViT(n_outputs=3, **TINY), criterion=torch.nn.CrossEntropyLoss, max_epochs=2,
                     batch_size=16, train_split=None, device="cpu", resident=True, optimizer=torch.optim.AdamW,
-                    lr=1e-3, verbose=0)
+                    lr=1e-3, verbose=0, iterator_valid__batch_size=4)
     net.fit(X, y)
     assert len(net.history[-1]["batches"]) == 3 and net._resident_cache == {}
     for _ in range(3):  # repeated predictions (as a per-epoch callback makes) keep one device copy, not one per call
         net.predict(X[:10])
     assert list(net._resident_cache) == ["eval"] and len(net._resident_cache["eval"][1]) == 10
+    from skorch.dataset import Dataset
+    assert [len(b[0]) for b in net.get_iterator(Dataset(X[:10], None), training=False)] == [4, 4, 2]  # skorch's
+    # iterator_valid__batch_size (the estimators' eval_batch_size) sets the evaluation batches
     torch.manual_seed(0)
     net = RecipeNet(SSTLegoViT(n_outputs=3, **TINY), criterion=torch.nn.CrossEntropyLoss, max_epochs=2,
                     batch_size=16, train_split=None, device="cpu", precision="16-mixed", optimizer=torch.optim.AdamW,

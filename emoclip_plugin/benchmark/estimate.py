@@ -77,9 +77,11 @@ def measure(estimator, X: np.ndarray, y: np.ndarray, steps: int = 20, eval_rows:
     ``steps * 64`` rows and a prediction pass, per window (scaled linearly later: an approximation).
     """
     from sklearn.base import clone
+
+    from .runner import is_neural
     params = estimator.get_params()
     rng = np.random.default_rng(0)
-    if "max_epochs" in params:
+    if is_neural(estimator):
         batch = int(params["batch_size"])
         n = min(len(X), max(batch, steps * batch))
         rows = np.sort(rng.choice(len(X), n, replace=False))

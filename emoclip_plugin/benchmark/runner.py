@@ -272,7 +272,7 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
 
 def needs_gpu(task: Task) -> bool:
     """Whether ``task`` trains a neural model on CUDA (it then asks a Dask cluster for a ``GPU`` resource)."""
-    return task.device.startswith("cuda") and "max_epochs" in get_estimator(task.model).get_params()
+    return task.device.startswith("cuda") and is_neural(get_estimator(task.model))
 
 
 def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error: Callable[[Task, BaseException], None],
