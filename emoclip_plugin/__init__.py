@@ -12,7 +12,7 @@ require("braindecode")
 
 from .models import EmotionCLIP, SSTLegoViT, SSTLegoViTRaw  # noqa: E402
 from .registry import get_model, list_models, model_info, register_with_braindecode  # noqa: E402
-from .estimators import (RECIPE, CCNNClassifier, DGCNNClassifier, EEGNetClassifier,  # noqa: E402
+from .estimators import (FLATTEN_POOLS, RECIPE, CCNNClassifier, DGCNNClassifier, EEGNetClassifier,  # noqa: E402
                          EmotionCLIPClassifier, EmotionCLIPMLPClassifier, SSTLegoViTClassifier, get_estimator,
                          list_estimators, make_de_logreg, make_frames_logreg)
 
@@ -21,4 +21,4 @@ register_with_braindecode()
 __version__ = "0.1.0"
 __all__ = ["EmotionCLIP", "SSTLegoViT", "SSTLegoViTRaw", "get_model", "list_models", "model_info",
            "EmotionCLIPClassifier", "SSTLegoViTClassifier", "DGCNNClassifier", "CCNNClassifier", "EEGNetClassifier",
-           "EmotionCLIPMLPClassifier", "make_de_logreg", "make_frames_logreg", "RECIPE", "get_estimator", "list_estimators", "MissingDependencyError", "__version__"]
+           "EmotionCLIPMLPClassifier", "make_de_logreg", "make_frames_logreg", "RECIPE", "FLATTEN_POOLS", "get_estimator", "list_estimators", "MissingDependencyError", "__version__"]

@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 
 DATASETS = ("seed", "seed-iv")
-PROTOCOL_CHOICES = ("cross-subject", "cross-time", "within-subject", "all")
+PROTOCOL_CHOICES = ("cross-subject", "cross-time", "within-subject", "cross-dataset", "all")
+#: What ``--protocol all`` runs (cross-dataset is asked for by name: it needs both datasets).
+ALL_PROTOCOLS = ["cross-subject", "cross-time", "within-subject"]
 EMBEDDED = {"subjects": 5, "seconds": 20.0, "seed": 0}
 
 
@@ -26,10 +28,10 @@ class UsageError(ValueError):
 
 
 def _embedded_default(dataset: str, cache: Path) -> Path:
-    from .data.synthetic import write_folder
+    from .data.synthetic import GENERATOR_VERSION, write_folder
     name = "Preprocessed_EEG" if dataset == "seed" else "eeg_raw_data"
     root = (cache / "embedded" / f"{dataset}-{EMBEDDED['subjects']}subjects-{EMBEDDED['seconds']:g}s-"
-            f"seed{EMBEDDED['seed']}" / name)
+            f"seed{EMBEDDED['seed']}-v{GENERATOR_VERSION}" / name)
     if not root.exists():
         print(f"writing the embedded default {dataset} folder (synthetic, {EMBEDDED['subjects']} subjects) to {root}")
         write_folder(root, dataset, subjects=EMBEDDED["subjects"], seconds=EMBEDDED["seconds"], seed=EMBEDDED["seed"])
@@ -45,11 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", type=Path, action="append", default=None,
                    help="a real Preprocessed_EEG/ or eeg_raw_data/ folder (feature folders: DE models only); "
                         "repeat for SEED and SEED-IV")
-    p.add_argument("--protocol", default="cross-subject", help=" | ".join(PROTOCOL_CHOICES) + " (default cross-subject)")
+    p.add_argument("--protocol", default="cross-subject",
+                   help=" | ".join(PROTOCOL_CHOICES) + ", or several comma-separated (default cross-subject; all = the "
+                        "three within-dataset protocols; cross-dataset needs SEED and SEED-IV)")
     p.add_argument("--models", default=None, help=f"comma-separated, from {','.join(list_estimators())} "
                                                   "(default: the preset's)")
     p.add_argument("--preset", default=None, help=f"{' | '.join(PRESETS)} (default: smoke for the embedded default, "
-                                                  "strict with --root)")
+                                                  "strict with --root); several comma-separated (strict,paper) run "
+                                                  "on the same folds and are compared per model (inflation)")
     p.add_argument("--config", type=Path, default=None, help="YAML file overriding the preset's settings")
     p.add_argument("--out", type=Path, default=Path("runs/latest"), help="results folder (default runs/latest)")
     p.add_argument("--jobs", type=int, default=1, help="folds in parallel processes on this machine (default 1)")
@@ -103,10 +108,15 @@ def _validate(args) -> dict:
 
     if args.dataset is not None and args.dataset not in DATASETS + ("all",):
         raise UsageError(f"--dataset {args.dataset!r}: choose from {', '.join(DATASETS + ('all',))}")
-    if args.protocol not in PROTOCOL_CHOICES:
-        raise UsageError(f"--protocol {args.protocol!r}: choose from {', '.join(PROTOCOL_CHOICES)}")
-    if args.preset is not None and args.preset not in PRESETS:
-        raise UsageError(f"--preset {args.preset!r}: choose from {', '.join(PRESETS)}")
+    protocols = [v.strip() for v in args.protocol.split(",") if v.strip()]
+    bad = [v for v in protocols if v not in PROTOCOL_CHOICES]
+    if bad or not protocols or len(set(protocols)) != len(protocols):
+        raise UsageError(f"--protocol {args.protocol!r}: choose one or more (distinct) of {', '.join(PROTOCOL_CHOICES)}")
+    protocols = list(dict.fromkeys(q for v in protocols for q in (ALL_PROTOCOLS if v == "all" else [v])))
+    presets = [v.strip() for v in (args.preset or "").split(",") if v.strip()] if args.preset is not None else []
+    bad = [v for v in presets if v not in PRESETS]
+    if args.preset is not None and (bad or not presets or len(set(presets)) != len(presets)):
+        raise UsageError(f"--preset {args.preset!r}: choose one or more (distinct) of {', '.join(PRESETS)}")
     for name in ("jobs",):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name} {getattr(args, name)}: expected an integer >= 1")
@@ -150,20 +160,34 @@ def _validate(args) -> dict:
         if len({s[0] for s in sources}) != len(sources):
             raise UsageError("two --root folders of the same dataset; give one per dataset")
     else:
-        datasets = DATASETS if args.dataset == "all" else (args.dataset or "seed",)
+        default = DATASETS if "cross-dataset" in protocols else ("seed",)
+        datasets = DATASETS if args.dataset == "all" else (args.dataset,) if args.dataset else default
         sources = [(d, d, None, "synthetic") for d in datasets]
+    if "cross-dataset" in protocols and {s[0] for s in sources} != set(DATASETS):
+        raise UsageError("--protocol cross-dataset needs both SEED and SEED-IV: give a --root for each (or neither "
+                         "for the embedded defaults), without --dataset")
 
-    preset = args.preset or ("strict" if args.root else "smoke")
+    presets = presets or ["strict" if args.root else "smoke"]
+    overrides = {"shots": args.shots, "cross_subject": args.cross_subject, "de_window": args.de_window,
+                 "features": _feature_options(args), "device": args.device, "precision": args.precision,
+                 "compile": args.compile}
     try:
-        config = resolve_config(preset, args.config, {"shots": args.shots, "cross_subject": args.cross_subject,
-                                                      "de_window": args.de_window,
-                                                      "features": _feature_options(args),
-                                                      "device": args.device, "precision": args.precision,
-                                                      "compile": args.compile})
+        configs = {name: resolve_config(name, args.config, overrides) for name in presets}
     except ConfigError as err:
         raise UsageError(str(err)) from None
-    device, precision = _compute(config, args.scheduler)
-    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else config["default_models"]
+    first = configs[presets[0]]
+    for name, config in configs.items():
+        for key in ("features", "de_window", "cross_subject", "device", "precision", "compile"):
+            if config[key] != first[key]:
+                raise UsageError(f"--preset {args.preset}: {presets[0]} and {name} differ in {key} ({first[key]!r} vs "
+                                 f"{config[key]!r}); presets compared in one run must share the data, folds and "
+                                 f"device (set it with --{key.replace('_', '-')} or the config file)")
+        if "cross-dataset" in protocols and config["shots"]:
+            raise UsageError(f"--protocol cross-dataset is zero-shot, but preset {name} adds {config['shots']} "
+                             "labelled test windows per class; add --shots 0")
+    device, precision = _compute(first, args.scheduler)
+    models = ([m.strip() for m in args.models.split(",") if m.strip()] if args.models else
+              list(dict.fromkeys(m for c in configs.values() for m in c["default_models"])))
     bad = [m for m in models if m not in list_estimators()]
     if bad or not models:
         raise UsageError(f"--models: unknown {bad or 'empty list'}; choose from {', '.join(list_estimators())}")
@@ -174,10 +198,9 @@ def _validate(args) -> dict:
                 raise UsageError(f"--root {root} is a feature folder ({family}): it has band DE only, so "
                                  f"{sorted(set(models) - set(usable))} cannot run; use a raw folder or "
                                  f"--models {','.join(usable) or 'dgcnn,de_logreg'}")
-    protocols = ["cross-subject", "cross-time", "within-subject"] if args.protocol == "all" else [args.protocol]
     jobs = args.jobs
     threads = args.threads or max(1, (os.cpu_count() or 1) // jobs)
-    return {"sources": sources, "preset": preset, "config": config, "models": models, "protocols": protocols,
+    return {"sources": sources, "presets": presets, "configs": configs, "models": models, "protocols": protocols,
             "threads": threads, "device": device, "precision": precision, "seeds": seeds}
 
 
@@ -278,35 +301,43 @@ def run(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     import logging
 
-    import pandas as pd
+    from dataclasses import replace
+
+    import numpy as np
     from tqdm.auto import tqdm
 
     from .benchmark.presets import config_hash, feature_settings
     from .benchmark.report import plot_all, plot_comparisons, write_summary
     from .benchmark.stats import paired_comparisons
     from .benchmark.runner import build_tasks, execute, prepare_data
-    from .benchmark.store import ResultStore, atomic_write
+    from .benchmark.store import ResultStore, atomic_write, result_list, rows_frame
+    from .benchmark.report import majority_rates
     from .data.cache import default_cache_dir
     from .data.folders import DataFolderError
     from .estimators import estimator_input_kind
     from .protocols import LeakageError
 
     logging.getLogger("torcheeg").setLevel(logging.WARNING)
-    config, preset, models = settings["config"], settings["preset"], settings["models"]
+    configs, presets, models = settings["configs"], settings["presets"], settings["models"]
+    config = configs[presets[0]]  # what the presets share: data, folds, device (checked in _validate)
     cache = args.cache or default_cache_dir()
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    print(f"preset: {preset} — {config['description']}")
+    for name, preset_config in configs.items():
+        print(f"preset: {name} — {preset_config['description']}")
     if "cross-subject" in settings["protocols"]:
         print(f"cross-subject mode: {config['cross_subject']} (option --cross-subject per-session|pooled)")
-    print(f"protocols: {', '.join(settings['protocols'])}; models: {', '.join(models)}; shots: {config['shots']}"
-          + (f" ({config['calibration']})" if config["shots"] else "") + f"; seed(s) {', '.join(map(str, settings['seeds']))}; output: {args.out}")
+    shots = "; ".join(f"{c['shots']}" + (f" ({c['calibration']})" if c["shots"] else "")
+                      + (f" in {n}" if len(configs) > 1 else "") for n, c in configs.items())
+    print(f"protocols: {', '.join(settings['protocols'])}; models: {', '.join(models)}; shots: {shots}"
+          f"; seed(s) {', '.join(map(str, settings['seeds']))}; output: {args.out}")
     grids = feature_settings(config, "emotionclip")
     print(f"features: EmotionCLIP grids {grids['window_seconds']:g}-s windows of {grids['frame_seconds']:g}-s frames, "
           f"{len(grids['bands'])} bands, trial baseline {grids['baseline_seconds']:g} s"
           + (" (off)" if not grids["baseline_seconds"] else " (subtracted)")
           + f", z-score {'on' if grids['zscore'] else 'off'}; DE window "
           + (f"{config['de_window']:g} s" if config["de_window"] else "default (1 s SEED, 4 s SEED-IV)")
-          + f"; refit after early stopping: {'on' if config['refit'] else 'off'}")
+          + "; refit after early stopping: " + ", ".join(
+              ("on" if c["refit"] else "off") + (f" ({n})" if len(configs) > 1 else "") for n, c in configs.items()))
     from .devices import describe
     device, precision = settings["device"], settings["precision"]
     where = (f"{device} on the cluster's workers" if args.scheduler else
@@ -333,11 +364,16 @@ def run(argv: list[str] | None = None) -> int:
             class_names[dataset] = prep.class_names
         roots[dataset] = {"root": str(root), "data": label,
                           "cache_keys": {k: p.cache_key for (d, k), p in prepared.items() if d == dataset}}
+    tasks = []
     try:
-        tasks = build_tasks(prepared, [s[0] for s in sources], settings["protocols"], models, config, preset,
-                            settings["seeds"], settings["threads"], Path(cache) / "splits",
-                            {s[0]: s[3] for s in sources}, _versions()["emoclip-plugin"] or "dev",
-                            device=settings["device"], precision=settings["precision"])
+        for name, preset_config in configs.items():
+            built = build_tasks(prepared, [s[0] for s in sources], settings["protocols"], models, preset_config, name,
+                                settings["seeds"], settings["threads"], Path(cache) / "splits",
+                                {s[0]: s[3] for s in sources}, _versions()["emoclip-plugin"] or "dev",
+                                device=settings["device"], precision=settings["precision"])
+            if len(configs) > 1:  # the presets' results live side by side in one store
+                built = [replace(t, task_id=f"{name}__{t.task_id}") for t in built]
+            tasks += built
     except LeakageError as err:
         print(f"leakage guard: {err}", file=sys.stderr)
         return 2
@@ -364,10 +400,12 @@ def run(argv: list[str] | None = None) -> int:
              "thread(s)"))
     provenance = {"command": [sys.executable] + sys.argv if argv is None else ["run_all.py", *argv],
                   "started": started, "host": socket.gethostname(), "git_commit": _git_commit(),
-                  "versions": _versions(), "preset": preset, "config": config, "config_hash": config_hash(config),
+                  "versions": _versions(), "preset": ",".join(presets),
+                  **({"config": config, "config_hash": config_hash(config)} if len(configs) == 1 else
+                     {"configs": configs, "config_hashes": {n: config_hash(c) for n, c in configs.items()}}),
                   "models": models, "protocols": settings["protocols"], "seeds": settings["seeds"],
                   "datasets": roots,
-                  "refit": config["refit"],
+                  "refit": config["refit"] if len(configs) == 1 else {n: c["refit"] for n, c in configs.items()},
                   "features": {kind: feature_settings(config, kind)
                                for kind in dict.fromkeys(estimator_input_kind(m) for m in models)},
                   "jobs": args.jobs, "scheduler": args.scheduler, "threads_per_task": settings["threads"],
@@ -385,7 +423,8 @@ def run(argv: list[str] | None = None) -> int:
         store.save(task.task_id, result)
         finished[task.task_id] = result
         store.write_csv(in_task_order())
-        bar.set_postfix_str(f"{task.model} {task.fold.name}: {100 * result['row']['accuracy']:.1f}%")
+        accuracy = np.mean([r["row"]["accuracy"] for r in result_list(result)])
+        bar.set_postfix_str(f"{task.model} {task.fold.name}: {100 * accuracy:.1f}%")
         bar.update(1)
 
     def on_error(task, err):
@@ -393,25 +432,29 @@ def run(argv: list[str] | None = None) -> int:
         bar.write(f"FAILED {task.task_id}: {type(err).__name__}: {err}")
         bar.update(1)
 
-    execute(todo, on_result, on_error, jobs=args.jobs, scheduler=args.scheduler, validation=config["validation"],
-            verbose=args.verbose)  # the fold bar's [elapsed<remaining] comes from the folds finished so far
-    bar.close()
+    for name, preset_config in configs.items():  # one pass per preset: each has its own validation fraction
+        execute([t for t in todo if t.preset == name], on_result, on_error, jobs=args.jobs, scheduler=args.scheduler,
+                validation=preset_config["validation"], verbose=args.verbose)
+    bar.close()  # the fold bar's [elapsed<remaining] comes from the folds finished so far
     results = in_task_order()
     store.write_csv(results)
-    rows = pd.DataFrame([r["row"] for r in results])
+    flat = [r for result in results for r in result_list(result)]
+    rows = rows_frame(flat)
     chance = {d: 1 / len(c) for d, c in class_names.items()}
+    chance.update(majority_rates(flat))
     comparisons = paired_comparisons(rows)
     atomic_write(out / "comparisons.csv", comparisons.to_csv(index=False))
-    text = write_summary(rows, out, config, preset, chance, comparisons)
-    plots = plot_all(results, out, class_names) + plot_comparisons(comparisons, out)
+    text = write_summary(rows, out, configs, chance, comparisons)
+    plots = plot_all(flat, out, class_names, chance) + plot_comparisons(comparisons, out)
     provenance["finished"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     if not rows.empty:
         cols = [c for c in ("model", "device", "device_name", "precision", "torch", "cuda") if c in rows]
         provenance["devices_used"] = rows[cols].drop_duplicates().to_dict("records")
     provenance["folds_finished"], provenance["folds_failed"] = len(results), len(errors)
+    provenance["rows"] = len(flat)
     atomic_write(out / "provenance.json", json.dumps(provenance, indent=1, default=str))
     print(text)
-    print(f"results: {out / 'results.csv'} ({len(results)} rows); plots: {', '.join(p.name for p in plots)}")
+    print(f"results: {out / 'results.csv'} ({len(flat)} rows); plots: {', '.join(p.name for p in plots)}")
     if errors:
         print(f"{len(errors)} task(s) failed: " + "; ".join(f"{t}: {e}" for t, e in errors), file=sys.stderr)
         return 1

@@ -14,7 +14,12 @@ Protocols
 * ``within-subject`` (subject-dependent): per subject and session, the standard split of the SEED literature — the
   first 9 trials train and the last 6 test (SEED-IV: first 16 / last 8): 45 folds; the inner validation split holds
   out whole training trials.
-* ``shots=K`` (both protocols): K labelled windows per class of the test subject/session move from the test set into
+* ``cross-dataset`` (zero-shot across datasets): a model trained on every window of one dataset (SEED or SEED-IV)
+  is tested on every subject and session of the other; one test group per target subject and session (SEED-IV 45,
+  SEED 45). EmotionCLIP names the target's own classes through their text prompts; every model is also scored on the
+  classes both datasets share, through :data:`SHARED_CLASSES` (neutral -> neutral, happy -> positive, sad and fear ->
+  negative). Nothing of the target dataset is seen in training, validation or normalisation.
+* ``shots=K`` (the within-dataset protocols): K labelled windows per class of the test subject/session move from the test set into
   training. ``calibration="trials"`` (strict) takes them from whole trials that then contribute no test window;
   ``calibration="windows"`` (the paper) draws random windows, so calibration and test windows can share a trial.
 """
@@ -31,11 +36,17 @@ import pandas as pd
 from .data.cache import cached_build
 
 CROSS_TIME_PAIRS: tuple[tuple[int, int], ...] = ((1, 2), (1, 3), (2, 3))
-PROTOCOLS = ("cross-subject", "cross-time", "within-subject")
+PROTOCOLS = ("cross-subject", "cross-time", "within-subject", "cross-dataset")
 #: Training trials per session in the within-subject protocol (the rest test): SEED 9 of 15, SEED-IV 16 of 24.
 WITHIN_SUBJECT_TRAIN_TRIALS = {"seed": 9, "seed-iv": 16}
 CROSS_SUBJECT_MODES = ("per-session", "pooled")
 CALIBRATION_MODES = ("trials", "windows")
+#: Cross-dataset protocol: each SEED-IV class -> the SEED class it counts as on the classes both datasets share.
+SHARED_CLASSES = {"neutral": "neutral", "happy": "positive", "sad": "negative", "fear": "negative"}
+#: The label space of the shared-class scores (SEED's three classes).
+SHARED_CLASS_NAMES = ("negative", "neutral", "positive")
+#: Train -> test dataset pairs of the cross-dataset protocol.
+CROSS_DATASET_PAIRS: tuple[tuple[str, str], ...] = (("seed", "seed-iv"), ("seed-iv", "seed"))
 
 
 class LeakageError(AssertionError):
@@ -172,6 +183,45 @@ def within_subject_folds(info: pd.DataFrame, train_trials: int) -> list[Fold]:
     return folds
 
 
+def shared_labels(labels: np.ndarray, class_names: Sequence[str]) -> np.ndarray:
+    """Labels ``0..C-1`` of a dataset with ``class_names`` as positions in :data:`SHARED_CLASS_NAMES` ``[n]``.
+
+    SEED's names map to themselves; SEED-IV's through :data:`SHARED_CLASSES`. Raises ``ValueError`` for a class name
+    that neither dataset has."""
+    index = {name: i for i, name in enumerate(SHARED_CLASS_NAMES)}
+    try:
+        table = np.array([index[SHARED_CLASSES.get(str(c), str(c))] for c in class_names], dtype=np.int64)
+    except KeyError as err:
+        raise ValueError(f"class {err.args[0]!r} has no shared class; known: {sorted(set(SHARED_CLASSES) | set(index))}"
+                         ) from None
+    return table[np.asarray(labels, dtype=np.int64)]
+
+
+def cross_dataset_fold(source: str, source_info: pd.DataFrame, target: str, target_info: pd.DataFrame) -> Fold:
+    """The cross-dataset fold ``source -> target``: every ``source`` window trains (``train``: positions in
+    ``source_info``), every ``target`` window tests (``test``: positions in ``target_info``); the inner validation
+    split holds out whole source subjects. Results are reported per target subject and session."""
+    if source == target:
+        raise ValueError(f"cross-dataset needs two different datasets, got {source!r} twice")
+    return Fold("cross-dataset", f"{source}-to-{target}", 0, None, None, np.arange(len(source_info), dtype=np.int64),
+                np.arange(len(target_info), dtype=np.int64))
+
+
+def check_cross_dataset(fold: Fold, source_root, target_root, source_info: pd.DataFrame,
+                        target_info: pd.DataFrame) -> None:
+    """Leakage guard of a cross-dataset fold: the two datasets come from different folders (neither inside the
+    other, so no recording is both a training and a test recording), training rows are source rows only and test rows
+    cover the target. Raises :class:`LeakageError`."""
+    a, b = Path(source_root).resolve(), Path(target_root).resolve()
+    if a == b or a in b.parents or b in a.parents:
+        raise LeakageError(f"fold {fold.name}: the training folder {a} and the test folder {b} overlap; cross-dataset "
+                           "needs two separate datasets")
+    if len(fold.train) != len(source_info) or len(fold.calibration):
+        raise LeakageError(f"fold {fold.name}: cross-dataset trains on the whole source dataset and nothing else")
+    if len(fold.test) != len(target_info) or np.asarray(fold.test).max(initial=-1) >= len(target_info):
+        raise LeakageError(f"fold {fold.name}: the test rows are not the target dataset's windows")
+
+
 def add_calibration(fold: Fold, info: pd.DataFrame, labels: np.ndarray, shots: int, mode: str = "trials",
                     seed: int = 0) -> Fold:
     """Move ``shots`` labelled windows per class of the test set into training.
@@ -277,5 +327,6 @@ def check_no_leakage(fold: Fold, info: pd.DataFrame, valid_rows: np.ndarray | No
 
 
 __all__ = ["Fold", "LeakageError", "cross_subject_folds", "cross_time_folds", "within_subject_folds",
-           "add_calibration", "check_no_leakage", "fit_groups", "trial_keys", "PROTOCOLS",
+           "add_calibration", "check_no_leakage", "fit_groups", "trial_keys", "PROTOCOLS", "SHARED_CLASSES",
+           "SHARED_CLASS_NAMES", "CROSS_DATASET_PAIRS", "shared_labels", "cross_dataset_fold", "check_cross_dataset",
            "WITHIN_SUBJECT_TRAIN_TRIALS", "CROSS_SUBJECT_MODES", "CALIBRATION_MODES", "CROSS_TIME_PAIRS"]

@@ -138,3 +138,20 @@ def test_flatten_spatial_pool_shapes_and_scripts():
     torch.testing.assert_close(scripted(x), model(x))
     with pytest.raises(ValueError, match="spatial_pool='max'"):
         SSTLegoViT(**TINY, spatial_pool="max")
+
+
+def test_flatten_band_pool_keeps_which_band():
+    x = torch.randn(3, 4, 12, 9, 9)
+    torch.manual_seed(0)
+    model = SSTLegoViT(n_outputs=3, **{**TINY, "img_size": 32}, band_pool="flatten",
+                       spatial_pool="flatten").eval()
+    assert model(x).shape == (3, 3) and model.band_proj.in_features == 6 * 16  # 6 band tokens x d_model
+    torch.testing.assert_close(torch.jit.script(model)(x), model(x))
+    # the mean over band tokens is blind to which band token carries what; the flatten projection is not
+    state = torch.randn(2, 6, 16)
+    swapped = state[:, [1, 0, 2, 3, 4, 5]]
+    assert torch.allclose(state.mean(1), swapped.mean(1))
+    assert not torch.allclose(model.band_proj(state.flatten(1)), model.band_proj(swapped.flatten(1)))
+    assert isinstance(SSTLegoViT(**TINY).band_proj, torch.nn.Identity)  # the paper's mean: no extra weights
+    with pytest.raises(ValueError, match="band_pool='sum'"):
+        SSTLegoViT(**TINY, band_pool="sum")

@@ -28,7 +28,7 @@ from typing import Any
 from ..data.features import FrameFeatureConfig
 from ..data.seed import SFREQ
 from ..devices import PRECISIONS
-from ..estimators import RECIPE, list_estimators
+from ..estimators import FLATTEN_POOLS, RECIPE, list_estimators
 from ..protocols import CALIBRATION_MODES, CROSS_SUBJECT_MODES
 
 #: The settings of the EmotionCLIP frame grids that a preset, a YAML file or the command line may set.
@@ -39,7 +39,8 @@ COMPACT_SST = {"d_model": 32, "n_heads": 2, "depths": [1, 1, 1], "conv_hidden": 
 
 #: The smoke preset's schedule for the compact backbone (before the recipe pieces).
 SMOKE_SCHEDULE = {"module_kwargs": COMPACT_SST, "lr": 3e-4, "max_epochs": 30, "patience": 8, "batch_size": 16}
-_SMOKE_DEEP = {**SMOKE_SCHEDULE, **RECIPE}
+_SMOKE_DEEP = {**SMOKE_SCHEDULE, "module_kwargs": {**COMPACT_SST, **FLATTEN_POOLS}, **RECIPE}
+_STRICT_DEEP = {"module_kwargs": dict(FLATTEN_POOLS), **RECIPE}
 #: The paper's recipe exactly: none of our cross-subject pieces (the ``paper`` preset).
 _PAPER_DEEP = {"standardize": False, "label_smoothing": 0.0, "augment": None}
 _PROBES = {"frames_logreg": {}, "emotionclip_mlp": {}}
@@ -68,7 +69,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                        "refit, paper-size models with the paper's optimiser and our cross-subject recipe",
         "cross_subject": "per-session", "shots": 0, "calibration": "trials", "strict": True, "test_best_epoch": False,
         "validation": 0.2,
-        "models": {"emotionclip": dict(RECIPE), "sst_legovit": dict(RECIPE), **_BASELINES, **_PROBES},
+        "models": {"emotionclip": dict(_STRICT_DEEP), "sst_legovit": dict(_STRICT_DEEP), **_BASELINES, **_PROBES},
         "default_models": _DEFAULT_MODELS,
     },
     "paper": {

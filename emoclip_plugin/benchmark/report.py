@@ -11,7 +11,31 @@ PROTOCOL_TEXT = {
     "cross-time": "per subject, train on session a and test on a later session b (1->2, 1->3, 2->3){shots}",
     "within-subject": "per subject and session, the first trials train and the last test (SEED 9 / 6, SEED-IV 16 / "
                       "8; whole trials, never shared){shots}",
+    "cross-dataset": "trained on every window of one dataset, tested on every subject and session of the other "
+                     "(SEED -> SEED-IV and SEED-IV -> SEED); 0-shot: nothing of the test dataset is seen",
 }
+#: How the cross-dataset tables name their label spaces.
+LABEL_SPACE_TEXT = {
+    "own": "zero-shot on the test dataset's own classes, named through their text prompts (models with a text side "
+           "only; chance = 1 / classes)",
+    "shared": "the classes both datasets share, through the fixed mapping neutral -> neutral, happy -> positive, sad "
+              "and fear -> negative (SEED-IV labels or predictions become SEED classes); every model, supervised "
+              "baselines included, predicts its training dataset's classes, which are then mapped; chance = the "
+              "majority class's share of the mapped test windows, as the classes are unbalanced after mapping",
+}
+
+
+def majority_rates(results: list[dict]) -> dict[tuple[str, str], float]:
+    """``(test dataset, "shared")`` -> the share of the most frequent class among the cross-dataset shared-class test
+    windows (the chance level there: the mapping leaves the classes unbalanced), from the confusion matrices' row
+    sums (every model and seed tests the same windows, so summing over them keeps the shares)."""
+    counts: dict[tuple[str, str], np.ndarray] = {}
+    for r in results:
+        row = r["row"]
+        if row.get("protocol") == "cross-dataset" and row.get("label_space") == "shared":
+            key = (row["dataset"], "shared")
+            counts[key] = counts.get(key, 0) + np.asarray(r["confusion"], float).sum(1)
+    return {k: float(c.max() / c.sum()) for k, c in counts.items() if c.sum()}
 
 
 def _spread(g: pd.DataFrame, column: str) -> str:
@@ -32,10 +56,13 @@ def summary_table(rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["dataset", "protocol", "model", "folds", "accuracy", "f1_macro"])
     out = []
     several = "seed" in rows and rows["seed"].nunique() > 1
-    for (dataset, data, protocol, preset, model), g in rows.groupby(
-            ["dataset", "data", "protocol", "preset", "model"], sort=False):
+    rows = rows.copy()
+    for column, default in (("train_dataset", rows["dataset"]), ("label_space", "own")):
+        rows[column] = rows[column].fillna(default) if column in rows else default
+    for (dataset, data, protocol, preset, model, train, space), g in rows.groupby(
+            ["dataset", "data", "protocol", "preset", "model", "train_dataset", "label_space"], sort=False):
         entry = {"dataset": dataset, "data": data, "protocol": protocol, "preset": preset, "model": model,
-                 "folds": int(g["fold"].nunique())}
+                 "train_dataset": train, "label_space": space, "folds": int(g["fold"].nunique())}
         if several:
             entry["seeds"] = int(g["seed"].nunique())
         entry.update(accuracy=_spread(g, "accuracy"), f1_macro=_spread(g, "f1_macro"))
@@ -59,34 +86,45 @@ def _precision_text(precision) -> str:
         str(precision), str(precision))
 
 
-def write_summary(rows: pd.DataFrame, out: Path, config: dict, preset: str, chance: dict[str, float],
-                  comparisons: pd.DataFrame | None = None) -> str:
-    """Write ``out/summary.md`` and return its text; ``comparisons`` (:func:`.stats.paired_comparisons`) adds the
-    paired-comparison table."""
-    table = summary_table(rows)
+def _shot_text(config: dict) -> str:
     shots = config["shots"]
-    shot_text = (f"; {shots} labelled windows per class of the test subject/session added to training "
-                 f"({'from whole trials, none shared with test windows' if config['calibration'] == 'trials' else 'random windows that may share trials with test windows, as in the paper'})"
-                 if shots else "; 0-shot")
-    lines = [f"# Benchmark summary (preset `{preset}`)", "",
-             f"Preset: {config.get('description', preset)}.", ""]
-    for protocol in rows["protocol"].unique() if not rows.empty else []:
-        lines.append(f"* **{protocol}**: " + PROTOCOL_TEXT[protocol].format(mode=config["cross_subject"],
-                                                                            shots=shot_text))
+    if not shots:
+        return "; 0-shot"
+    how = ("from whole trials, none shared with test windows" if config["calibration"] == "trials" else
+           "random windows that may share trials with test windows, as in the paper")
+    return f"; {shots} labelled windows per class of the test subject/session added to training ({how})"
+
+
+def write_summary(rows: pd.DataFrame, out: Path, configs: dict[str, dict], chance: dict,
+                  comparisons: pd.DataFrame | None = None) -> str:
+    """Write ``out/summary.md`` and return its text.
+
+    ``configs``: preset name -> resolved configuration (one, or several presets run on the same folds); ``chance``:
+    dataset -> chance accuracy, and ``(dataset, "shared")`` -> the majority rate of the cross-dataset shared-class
+    test windows; ``comparisons`` (:func:`.stats.paired_comparisons`) adds the paired-comparison tables."""
+    table = summary_table(rows)
+    names = list(configs)
+    title = f"preset `{names[0]}`" if len(names) == 1 else "presets " + ", ".join(f"`{n}`" for n in names)
+    lines = [f"# Benchmark summary ({title})", ""]
+    protocols = list(rows["protocol"].unique()) if not rows.empty else []
+    for name, config in configs.items():
+        lines.append(f"Preset `{name}`: {config.get('description', name)}.")
+        lines.append("")
+        for protocol in protocols:
+            lines.append(f"* **{protocol}**: " + PROTOCOL_TEXT[protocol].format(
+                mode=config["cross_subject"], shots=_shot_text(config)))
+        lines.append("")
     lines += ["* Model selection (early stopping) uses an inner validation split of the training data only (whole "
-              "training subjects in cross-subject, whole training trials in cross-time); normalisation statistics "
-              "come from the training data; the test fold is used once, at the end.", ""]
-    if config.get("test_best_epoch"):
+              "training subjects in cross-subject and cross-dataset, whole training trials in cross-time and "
+              "within-subject); normalisation statistics come from the training data; the test fold is used once, "
+              "at the end.", ""]
+    if any(c.get("test_best_epoch") for c in configs.values()):
         lines += ["* The column *best epoch on test (optimistic)* picks each fold's best epoch by its test accuracy, as "
                   "the paper's code does; it is reported for comparison only and is not a valid estimate.", ""]
     if not rows.empty and (rows["data"] == "synthetic").any():
         lines += ["**Data: synthetic SEED-format folders written by `emoclip_plugin.data.synthetic` — not SEED. "
                   "These figures only show that the pipeline runs; they say nothing about EEG emotion recognition.**",
                   ""]
-    if not table.empty:
-        table = table.copy()
-        table.insert(table.columns.get_loc("folds") + 1, "chance",
-                     [f"{100 * chance.get(d, float('nan')):.1f}" for d in table["dataset"]])
     if not rows.empty and "device_name" in rows:
         groups: dict[tuple, list] = {}
         for m, d, p in zip(rows["model"], rows["device_name"], rows["precision"]):
@@ -97,14 +135,43 @@ def write_summary(rows: pd.DataFrame, out: Path, config: dict, preset: str, chan
                   + ".", ""]
     spread = ("mean ± std over folds (each fold averaged over the seeds), then in brackets the std over seeds of the "
               "mean over folds" if "seeds" in table else "mean ± std over folds")
-    lines += [f"Accuracy and macro-F1 in %, {spread}.", "", _markdown(table), ""]
+    if not table.empty:
+        table = table.copy()
+        table.insert(table.columns.get_loc("folds") + 1, "chance", [
+            f"{100 * chance.get((d, s) if s == 'shared' else d, float('nan')):.1f}"
+            for d, s in zip(table["dataset"], table["label_space"])])
+        if len(names) == 1:
+            table = table.drop(columns="preset")
+        within = table[table["protocol"] != "cross-dataset"].drop(columns=["train_dataset", "label_space"])
+        if not within.empty:
+            lines += [f"Accuracy and macro-F1 in %, {spread}.", "", _markdown(within), ""]
+        for space in ("own", "shared"):
+            part = table[(table["protocol"] == "cross-dataset") & (table["label_space"] == space)]
+            if part.empty:
+                continue
+            part = part.drop(columns=["protocol", "label_space"]).rename(
+                columns={"dataset": "test dataset", "train_dataset": "trained on", "folds": "subject-sessions"})
+            heading = "zero-shot, own classes" if space == "own" else "shared classes"
+            lines += [f"## Cross-dataset: {heading}", "", f"{LABEL_SPACE_TEXT[space][0].upper()}"
+                      f"{LABEL_SPACE_TEXT[space][1:]}. Accuracy and macro-F1 in %, {spread.replace('folds', 'test subject-sessions')}.",
+                      "", _markdown(part), ""]
     if comparisons is not None and not comparisons.empty:
         from .stats import comparisons_markdown
-        lines += ["## Paired comparisons (same folds)", "",
-                  "Accuracy difference model a − model b in points, per fold (averaged over seeds), then: mean, 95 % "
-                  "bootstrap interval resampling test subjects (10,000 draws), two-sided Wilcoxon signed-rank p over "
-                  "folds, Holm-corrected across the pairs of each table (* = Holm p < 0.05). Also in "
-                  "`comparisons.csv`.", "", comparisons_markdown(comparisons), ""]
+        kinds = comparisons["comparison"] if "comparison" in comparisons else pd.Series("models", comparisons.index)
+        models = comparisons[kinds == "models"]
+        if not models.empty:
+            lines += ["## Paired comparisons (same folds)", "",
+                      "Accuracy difference model a − model b in points, per fold (averaged over seeds), then: mean, "
+                      "95 % bootstrap interval resampling test subjects (10,000 draws), two-sided Wilcoxon signed-rank "
+                      "p over folds, Holm-corrected across the pairs of each table (* = Holm p < 0.05). Also in "
+                      "`comparisons.csv`.", "", comparisons_markdown(models), ""]
+        presets = comparisons[kinds == "presets"]
+        if not presets.empty:
+            lines += ["## Protocol inflation (presets on the same folds)", "",
+                      "Each model's accuracy under the later preset minus the earlier one, in points, on the folds "
+                      "both ran (for `strict,paper`: paper − strict, how much the paper's protocol inflates the "
+                      "leakage-free figure); the same statistics, Holm-corrected across the models of each table. "
+                      "Also in `comparisons.csv`.", "", comparisons_markdown(presets), ""]
     text = "\n".join(lines)
     (out / "summary.md").write_text(text)
     return text
@@ -117,8 +184,14 @@ def plot_comparisons(table: pd.DataFrame, out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     paths = []
-    for (dataset, protocol), g in table.groupby(["dataset", "protocol"], sort=False):
-        labels = [f"{a} − {b}" + (f" ({p})" if g["preset"].nunique() > 1 else "")
+    table = table.copy()
+    if "comparison" not in table:
+        table["comparison"] = "models"
+    if "label_space" not in table:
+        table["label_space"] = "own"
+    for (kind, dataset, protocol, space), g in table.groupby(["comparison", "dataset", "protocol", "label_space"],
+                                                             sort=False):
+        labels = [f"{a} − {b}" + (f" ({p})" if kind == "models" and g["preset"].nunique() > 1 else "")
                   for a, b, p in zip(g["model_a"], g["model_b"], g["preset"])]
         y = np.arange(len(g))[::-1]
         fig, ax = plt.subplots(figsize=(8, 0.35 * len(g) + 1.2))
@@ -129,26 +202,45 @@ def plot_comparisons(table: pd.DataFrame, out: Path) -> list[Path]:
         ax.axvline(0, color="k", lw=1)
         ax.set_yticks(y, labels, fontsize=8)
         ax.set_xlabel("accuracy difference (points), 95 % bootstrap interval over test subjects")
-        ax.set_title(f"{dataset} {protocol}: paired comparisons (red: Holm p < 0.05)", fontsize=9)
+        what = "paired comparisons" if kind == "models" else "preset inflation"
+        where = f"{protocol}, {space} classes" if protocol == "cross-dataset" else protocol
+        ax.set_title(f"{dataset} {where}: {what} (red: Holm p < 0.05)", fontsize=9)
         fig.tight_layout()
-        paths.append(out / f"comparisons_{dataset}_{protocol}.png")
+        stem = "comparisons" if kind == "models" else "inflation"
+        suffix = f"_{space}" if protocol == "cross-dataset" else ""
+        paths.append(out / f"{stem}_{dataset}_{protocol}{suffix}.png")
         fig.savefig(paths[-1], dpi=100)
         plt.close(fig)
     return paths
 
 
-def plot_all(results: list[dict], out: Path, class_names: dict[str, list[str]]) -> list[Path]:
-    """Per-subject accuracy, confusion matrices and training curves per dataset x protocol; returns the PNG paths."""
+def plot_all(results: list[dict], out: Path, class_names: dict[str, list[str]],
+             chance: dict | None = None) -> list[Path]:
+    """Per-subject accuracy, confusion matrices and training curves per dataset x protocol (x label space for
+    cross-dataset, x preset when a run holds several); returns the PNG paths. ``results``: one per row."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..protocols import SHARED_CLASS_NAMES
+
     if not results:
         return []
     rows = pd.DataFrame([r["row"] for r in results])
+    rows["label_space"] = rows["label_space"].fillna("own") if "label_space" in rows else "own"
+    several = rows["preset"].nunique() > 1
     paths = []
-    for (dataset, protocol), g in rows.groupby(["dataset", "protocol"], sort=False):
-        tag = f"{dataset}_{protocol}"
+    for (preset, dataset, protocol, space), g in rows.groupby(["preset", "dataset", "protocol", "label_space"],
+                                                              sort=False):
+        tag = (f"{dataset}_{protocol}" + (f"_{space}" if protocol == "cross-dataset" else "")
+               + (f"_{preset}" if several else ""))
+        title = (f"{dataset} {protocol}" + (f" ({space} classes)" if protocol == "cross-dataset" else "")
+                 + (f", {preset}" if several else ""))
+        names = list(SHARED_CLASS_NAMES) if space == "shared" else class_names[dataset]
+        level = (chance or {}).get((dataset, space) if space == "shared" else dataset, 1 / len(names))
+        members = [r for r, keep in zip(results, (rows["preset"].eq(preset) & rows["dataset"].eq(dataset)
+                                                  & rows["protocol"].eq(protocol) & rows["label_space"].eq(space)))
+                   if keep]
         models = list(dict.fromkeys(g["model"]))
         # per-subject accuracy
         per = g.groupby(["test_subject", "model"])["accuracy"].mean().unstack("model")[models] * 100
@@ -158,21 +250,18 @@ def plot_all(results: list[dict], out: Path, class_names: dict[str, list[str]]) 
         for i, m in enumerate(models):
             ax.bar(x + i * width - 0.4 + width / 2, per[m].to_numpy(), width, label=m)
         ax.set_xticks(x, [f"s{int(s)}" for s in per.index])
-        ax.axhline(100 / len(class_names[dataset]), color="k", ls="--", lw=1, label="chance")
+        ax.axhline(100 * level, color="k", ls="--", lw=1, label="chance")
         ax.set_ylabel("accuracy (%)")
-        ax.set_title(f"{dataset} {protocol}: accuracy per test subject")
+        ax.set_title(f"{title}: accuracy per test subject")
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.tight_layout()
         paths.append(out / f"per_subject_{tag}.png")
         fig.savefig(paths[-1], dpi=100)
         plt.close(fig)
         # confusion matrices (summed over folds, rows normalised)
-        names = class_names[dataset]
         fig, axes = plt.subplots(1, len(models), figsize=(3.2 * len(models), 3.2), squeeze=False)
         for ax, m in zip(axes[0], models):
-            cm = sum(np.asarray(r["confusion"], float) for r in results
-                     if r["row"]["dataset"] == dataset and r["row"]["protocol"] == protocol
-                     and r["row"]["model"] == m)
+            cm = sum(np.asarray(r["confusion"], float) for r in members if r["row"]["model"] == m)
             cm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
             ax.imshow(cm, vmin=0, vmax=1, cmap="Blues")
             for i in range(len(names)):
@@ -183,15 +272,19 @@ def plot_all(results: list[dict], out: Path, class_names: dict[str, list[str]]) 
             ax.set_title(m, fontsize=9)
             ax.set_xlabel("predicted", fontsize=8)
         axes[0][0].set_ylabel("true", fontsize=8)
-        fig.suptitle(f"{dataset} {protocol}: confusion (rows normalised, all folds)", fontsize=9)
+        fig.suptitle(f"{title}: confusion (rows normalised, all folds)", fontsize=9)
         fig.tight_layout()
         paths.append(out / f"confusion_{tag}.png")
         fig.savefig(paths[-1], dpi=100)
         plt.close(fig)
         # training curves: mean over folds of train / validation loss per epoch
-        curves = {m: [r["history"] for r in results if r["row"]["dataset"] == dataset
-                      and r["row"]["protocol"] == protocol and r["row"]["model"] == m and r["history"]]
-                  for m in models}
+        seen = set()  # a cross-dataset task's rows share one training history
+        curves = {}
+        for r in members:
+            key = (r["row"]["model"], r["row"].get("train_dataset"), r["row"].get("seed"), r["row"]["fold"].split("/")[0])
+            if r["history"] and key not in seen:
+                seen.add(key)
+                curves.setdefault(r["row"]["model"], []).append(r["history"])
         curves = {m: h for m, h in curves.items() if h}
         if curves:
             fig, ax = plt.subplots(figsize=(6, 4))
@@ -206,7 +299,7 @@ def plot_all(results: list[dict], out: Path, class_names: dict[str, list[str]]) 
                         ax.plot(np.arange(1, n + 1), mean, style, color=f"C{i}", label=f"{m} {key}")
             ax.set_xlabel("epoch")
             ax.set_ylabel("loss (mean over folds)")
-            ax.set_title(f"{dataset} {protocol}: training curves")
+            ax.set_title(f"{title}: training curves")
             ax.legend(fontsize=7)
             fig.tight_layout()
             paths.append(out / f"training_curves_{tag}.png")

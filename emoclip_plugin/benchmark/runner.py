@@ -22,8 +22,9 @@ from ..data.cache import cached_build, dataset_cache_dir
 from ..data.seed import load_dataset, to_numpy
 from ..devices import describe, pool_initializer, task_device, worker_devices
 from ..estimators import estimator_input_kind, get_estimator
-from ..protocols import (WITHIN_SUBJECT_TRAIN_TRIALS, Fold, add_calibration, check_no_leakage, cross_subject_folds,
-                         cross_time_folds, fit_groups, within_subject_folds)
+from ..protocols import (CROSS_DATASET_PAIRS, SHARED_CLASS_NAMES, WITHIN_SUBJECT_TRAIN_TRIALS, Fold, add_calibration,
+                         check_cross_dataset, check_no_leakage, cross_dataset_fold, cross_subject_folds,
+                         cross_time_folds, fit_groups, shared_labels, within_subject_folds)
 from .presets import config_hash, feature_settings, frame_feature_config
 
 
@@ -58,6 +59,22 @@ class Task:
     device: str = "cpu"
     precision: str = "32"
     compile: bool = False
+    cross: CrossDataset | None = None
+
+
+@dataclass(frozen=True)
+class CrossDataset:
+    """The test side of a cross-dataset task: the target's arrays (``data_dir``), class names and the subject and
+    session of each target window (``[n_target]``); ``source_classes`` names the training labels."""
+
+    source: str
+    target: str
+    data_dir: str
+    data: str
+    source_classes: tuple
+    target_classes: tuple
+    subjects: np.ndarray = field(repr=False)
+    sessions: np.ndarray = field(repr=False)
 
 
 @dataclass
@@ -72,6 +89,7 @@ class PreparedData:
     class_names: list
     cache_key: str
     dataset_obj: object = field(repr=False)
+    root: str | None = None
 
 
 def prepare_data(root: str | os.PathLike, family: str, kind: str, cache_dir: str | os.PathLike,
@@ -101,7 +119,7 @@ def prepare_data(root: str | os.PathLike, family: str, kind: str, cache_dir: str
     data_dir = cached_build(Path(cache_dir) / "arrays", f"{family}-{kind}", ds.cache_key, build)
     y = np.load(Path(data_dir) / "y.npy")
     return PreparedData(family, kind, data_dir, ds.info.reset_index(drop=True), y, list(ds.class_names),
-                        ds.cache_key, ds)
+                        ds.cache_key, ds, str(root))
 
 
 def make_folds(prepared: PreparedData, protocol: str, cross_subject: str, split_dir: str | os.PathLike) -> list[Fold]:
@@ -124,6 +142,8 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
     tasks = []
     for dataset in datasets:
         for protocol in protocols:
+            if protocol == "cross-dataset":
+                continue
             folds_by_kind: dict[str, list[Fold]] = {}
             for model in models:
                 kind = estimator_input_kind(model)
@@ -152,6 +172,46 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
                                           config["cross_subject"], config["shots"], config["calibration"],
                                           config["test_best_epoch"], threads, config_hash(payload), device,
                                           precision, config["compile"]))
+    if "cross-dataset" in protocols:
+        tasks += cross_dataset_tasks(prepared, datasets, models, config, preset, seeds, threads, data_label, version,
+                                     device, precision)
+    return tasks
+
+
+def cross_dataset_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[str], models: list[str],
+                        config: dict, preset: str, seeds: list[int], threads: int, data_label: dict[str, str],
+                        version: str, device: str = "cpu", precision: str = "32") -> list[Task]:
+    """One task per direction (SEED -> SEED-IV, SEED-IV -> SEED) x model x seed: train on the whole source dataset,
+    test on every target window (reported per target subject and session). Both datasets must be prepared."""
+    missing = [d for pair in CROSS_DATASET_PAIRS for d in pair if d not in datasets]
+    if missing:
+        raise ValueError(f"cross-dataset needs both SEED and SEED-IV; missing {sorted(set(missing))}")
+    if config["shots"]:
+        raise ValueError(f"cross-dataset is zero-shot (nothing of the test dataset is trained on); shots="
+                         f"{config['shots']} must be 0 (--shots 0)")
+    tasks = []
+    for source, target in CROSS_DATASET_PAIRS:
+        for model in models:
+            kind = estimator_input_kind(model)
+            src, tgt = prepared[(source, kind)], prepared[(target, kind)]
+            fold = cross_dataset_fold(source, src.info, target, tgt.info)
+            check_cross_dataset(fold, src.root, tgt.root, src.info, tgt.info)
+            cross = CrossDataset(source, target, tgt.data_dir, data_label[target], tuple(src.class_names),
+                                 tuple(tgt.class_names), tgt.info["subject_id"].to_numpy().astype(int),
+                                 tgt.info["session_id"].to_numpy().astype(int))
+            params = dict(config["models"].get(model, {}))
+            features = feature_settings(config, kind)
+            for seed in seeds:
+                payload = {"data": src.cache_key, "test_data": tgt.cache_key, "dataset": target, "source": source,
+                           "protocol": "cross-dataset", "validation": config["validation"], "refit": config["refit"],
+                           "features": features, "model": model, "params": params, "seed": seed, "fold": fold.name,
+                           "threads": threads, "version": version, "device": config["device"],
+                           "precision": config["precision"], "compile": config["compile"]}
+                task_id = f"{target}__cross-dataset__{model}__{fold.name}__seed{seed}"
+                tasks.append(Task(task_id, target, data_label[source], "cross-dataset", preset, model, seed, fold,
+                                  fit_groups(fold, src.info), src.data_dir, params, config["refit"], features,
+                                  len(src.class_names), "", 0, config["calibration"], False, threads,
+                                  config_hash(payload), device, precision, config["compile"], cross))
     return tasks
 
 
@@ -216,10 +276,14 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
     y = np.load(Path(task.data_dir) / "y.npy")
     fold = task.fold
     fit_rows = fold.fit_rows
-    if np.intersect1d(fit_rows, fold.test).size:
+    if task.cross is None and np.intersect1d(fit_rows, fold.test).size:
         raise AssertionError(f"{task.task_id}: test rows in the training rows")
     X_fit, y_fit = np.ascontiguousarray(X[fit_rows]), y[fit_rows]
-    X_test, y_test = np.ascontiguousarray(X[fold.test]), y[fold.test]
+    if task.cross is None:
+        X_test, y_test = np.ascontiguousarray(X[fold.test]), y[fold.test]
+    else:  # another dataset's windows
+        X_test = np.ascontiguousarray(np.load(Path(task.cross.data_dir) / "X.npy", mmap_mode="r")[fold.test])
+        y_test = np.load(Path(task.cross.data_dir) / "y.npy")[fold.test]
     callbacks = [("test_accuracy", _test_accuracy_callback(X_test, y_test))] if task.test_best_epoch else None
     est = make_estimator(task, validation, verbose, callbacks)
     deep = is_neural(est)
@@ -229,12 +293,11 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
     else:
         est.fit(X_fit, y_fit)
     train_seconds = time.perf_counter() - start
-    pred = est.predict(X_test)
     history, n_valid, best_on_test, epochs, refitted = [], 0, float("nan"), 1, False
     if deep:
         if est.valid_indices_ is not None:
             valid_rows = fit_rows[est.valid_indices_]
-            if np.intersect1d(valid_rows, fold.test).size:
+            if task.cross is None and np.intersect1d(valid_rows, fold.test).size:
                 raise AssertionError(f"{task.task_id}: test rows in the validation rows")
             n_valid = len(valid_rows)
         refitted = bool(est.refitted_)
@@ -253,21 +316,51 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
         "model": task.model, "fold": fold.name, "test_subject": fold.test_subject,
         "test_session": fold.test_session if fold.test_session is not None else "all",
         "train_session": fold.train_session if fold.train_session is not None else "all",
+        "train_dataset": task.cross.source if task.cross else task.dataset, "label_space": "own",
         "cross_subject": task.cross_subject if task.protocol == "cross-subject" else "",
         "shots": task.shots, "calibration": task.calibration if task.shots else "",
         "n_train": int(len(fit_rows) if refitted else len(fit_rows) - n_valid),
         "n_calibration": int(len(fold.calibration)), "n_valid": int(n_valid), "refit": refitted,
-        "n_test": int(len(fold.test)), "accuracy": float(accuracy_score(y_test, pred)),
-        "f1_macro": float(f1_score(y_test, pred, average="macro", labels=np.arange(task.n_classes),
-                                   zero_division=0)),
+        "n_test": int(len(fold.test)), "accuracy": float("nan"), "f1_macro": float("nan"),
         "accuracy_test_best_epoch": best_on_test, "epochs": int(epochs), "train_seconds": round(train_seconds, 3),
         "seed": task.seed, "features": json.dumps(task.features, sort_keys=True),
         "device": where["device"], "device_name": where["device_name"], "precision": precision,
         "compile": bool(task.compile and deep), "torch": where["torch"], "cuda": where["cuda"] or "",
         "config_hash": task.config_hash,
     }
-    cm = confusion_matrix(y_test, pred, labels=np.arange(task.n_classes))
-    return {"row": row, "confusion": cm.tolist(), "history": history}
+
+    def scored(base: dict, truth: np.ndarray, pred: np.ndarray, n_classes: int) -> dict:
+        labels = np.arange(n_classes)
+        out = {**base, "n_test": int(len(truth)), "accuracy": float(accuracy_score(truth, pred)),
+               "f1_macro": float(f1_score(truth, pred, average="macro", labels=labels, zero_division=0))}
+        return {"row": out, "confusion": confusion_matrix(truth, pred, labels=labels).tolist(), "history": history}
+
+    if task.cross is None:
+        return scored(row, y_test, est.predict(X_test), task.n_classes)
+    return {"results": _cross_dataset_results(task, est, row, y_test, X_test, scored)}
+
+
+def _cross_dataset_results(task: Task, est, row: dict, y_test: np.ndarray, X_test: np.ndarray, scored) -> list[dict]:
+    """One result per target subject and session: on the shared classes (every model, through
+    :data:`~emoclip_plugin.protocols.SHARED_CLASSES`), and for models with a text side also zero-shot on the target's
+    own classes through their prompts."""
+    cross = task.cross
+    subjects, sessions = cross.subjects[task.fold.test], cross.sessions[task.fold.test]
+    truth_shared = shared_labels(y_test, cross.target_classes)
+    spaces = [("shared", truth_shared, shared_labels(est.predict(X_test), cross.source_classes),
+               len(SHARED_CLASS_NAMES))]
+    if hasattr(est, "predict_zero_shot"):
+        target = list(cross.target_classes)
+        spaces.append(("own", y_test, est.predict_zero_shot(X_test, target, labels=np.arange(len(target))),
+                       len(target)))
+    out = []
+    for space, truth, pred, n_classes in spaces:
+        for subject, session in sorted(set(zip(subjects.tolist(), sessions.tolist()))):
+            mine = (subjects == subject) & (sessions == session)
+            base = {**row, "data": cross.data, "fold": f"{task.fold.name}/s{subject:02d}-session{session}",
+                    "test_subject": subject, "test_session": session, "label_space": space}
+            out.append(scored(base, truth[mine], pred[mine], n_classes))
+    return out
 
 
 def needs_gpu(task: Task) -> bool:

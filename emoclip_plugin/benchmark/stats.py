@@ -5,6 +5,11 @@ Unit of analysis: the fold (each fold's accuracy averaged over seeds first). Fol
 cross-subject, cross-time, within-subject: several per subject) are not independent, so the bootstrap resamples *test
 subjects* with replacement and recomputes the mean difference over the chosen subjects' folds. The Wilcoxon test
 (``scipy.stats.wilcoxon``, two-sided) runs on the per-fold differences.
+
+Two kinds of comparison land in one table (``comparison`` column): ``models`` — every pair of models of a dataset x
+protocol x preset table; ``presets`` — when one run holds several presets on the same folds (``--preset
+strict,paper``), each model's difference between them (later minus earlier preset: ``paper − strict`` is how much
+the paper's protocol inflates the strict figure).
 """
 from __future__ import annotations
 
@@ -14,8 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-GROUP = ["dataset", "data", "protocol", "preset"]
-COLUMNS = GROUP + ["model_a", "model_b", "folds", "subjects", "mean_diff", "ci_low", "ci_high", "wilcoxon_p",
+GROUP = ["dataset", "data", "protocol", "label_space", "preset"]
+COLUMNS = ["comparison"] + GROUP + ["model_a", "model_b", "folds", "subjects", "mean_diff", "ci_low", "ci_high", "wilcoxon_p",
                    "p_holm", "significant"]
 
 
@@ -91,6 +96,7 @@ def paired_comparisons(rows: pd.DataFrame, n_boot: int = 10000, seed: int = 0) -
     out = []
     if rows.empty:
         return pd.DataFrame(columns=COLUMNS)
+    rows = _with_label_space(rows)
     for keys, group in rows.groupby(GROUP, sort=False):
         models = list(dict.fromkeys(group["model"]))
         found = compare(group, "model", list(combinations(models, 2)), n_boot, seed)
@@ -98,8 +104,45 @@ def paired_comparisons(rows: pd.DataFrame, n_boot: int = 10000, seed: int = 0) -
             continue
         adjusted = holm([r["wilcoxon_p"] for r in found])
         for r, p in zip(found, adjusted):
-            out.append({**dict(zip(GROUP, keys)), **r, "p_holm": float(p), "significant": bool(p < 0.05)})
-    return pd.DataFrame(out, columns=COLUMNS)
+            out.append({"comparison": "models", **dict(zip(GROUP, keys)), **r, "p_holm": float(p),
+                        "significant": bool(p < 0.05)})
+    return pd.DataFrame(out + preset_comparisons(rows, n_boot, seed), columns=COLUMNS)
+
+
+def preset_comparisons(rows: pd.DataFrame, n_boot: int = 10000, seed: int = 0) -> list[dict]:
+    """Each model's accuracy difference between the presets of one run on the same folds (each later preset minus
+    each earlier one, in the order they appear: ``strict,paper`` gives ``paper − strict``, the inflation), with the
+    statistics of :func:`compare`; Holm-corrected across the models of each dataset x protocol x preset pair."""
+    rows = _with_label_space(rows)
+    presets = list(dict.fromkeys(rows["preset"]))
+    if len(presets) < 2:
+        return []
+    out = []
+    keys = [k for k in GROUP if k != "preset"]
+    for group_keys, group in rows.groupby(keys, sort=False):
+        for i, earlier in enumerate(presets):
+            for later in presets[i + 1:]:
+                found = []
+                for model, g in group.groupby("model", sort=False):
+                    for r in compare(g, "preset", [(later, earlier)], n_boot, seed):
+                        found.append({**r, "model_a": f"{model} ({later})", "model_b": f"{model} ({earlier})"})
+                if not found:
+                    continue
+                adjusted = holm([r["wilcoxon_p"] for r in found])
+                for r, p in zip(found, adjusted):
+                    out.append({"comparison": "presets", **dict(zip(keys, group_keys)),
+                                "preset": f"{later} − {earlier}", **r, "p_holm": float(p),
+                                "significant": bool(p < 0.05)})
+    return out
+
+
+def _with_label_space(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a ``label_space`` (``"own"`` where absent: results of a run before the cross-dataset protocol)."""
+    if "label_space" in rows and rows["label_space"].notna().all():
+        return rows
+    rows = rows.copy()
+    rows["label_space"] = rows["label_space"].fillna("own") if "label_space" in rows else "own"
+    return rows
 
 
 def comparisons_markdown(table: pd.DataFrame) -> str:
@@ -107,7 +150,8 @@ def comparisons_markdown(table: pd.DataFrame) -> str:
     lines = ["| dataset | protocol | preset | model a − model b | folds (subjects) | mean difference | 95 % CI "
              "(bootstrap over subjects) | Wilcoxon p | Holm p |", "|---|---|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
-        lines.append(f"| {r['dataset']} | {r['protocol']} | {r['preset']} | {r['model_a']} − {r['model_b']} | "
+        protocol = r["protocol"] + (f" ({r['label_space']} classes)" if r["protocol"] == "cross-dataset" else "")
+        lines.append(f"| {r['dataset']} | {protocol} | {r['preset']} | {r['model_a']} − {r['model_b']} | "
                      f"{r['folds']} ({r['subjects']}) | {r['mean_diff']:+.2f} | [{r['ci_low']:+.2f}, "
                      f"{r['ci_high']:+.2f}] | {r['wilcoxon_p']:.3g} | {r['p_holm']:.3g}"
                      + (" *" if r["significant"] else "") + " |")

@@ -1,5 +1,8 @@
 """The results store: one JSON file per finished (dataset, protocol, model, fold, seed), and ``results.csv``.
 
+A result is ``{"row": results.csv row, "confusion": ..., "history": ...}``; a cross-dataset task, which trains once
+and tests every target subject and session, stores ``{"results": [one such result per row]}``.
+
 Every write goes to a temporary file that is renamed into place, so a run killed at any moment leaves only complete
 fold files; a re-run of the same command skips the folds whose file holds the same ``config_hash``.
 """
@@ -14,9 +17,15 @@ import pandas as pd
 
 #: Column order of ``results.csv``.
 COLUMNS = ["dataset", "data", "protocol", "preset", "model", "fold", "test_subject", "test_session", "train_session",
-           "cross_subject", "shots", "calibration", "n_train", "n_calibration", "n_valid", "refit", "n_test", "accuracy",
+           "train_dataset", "label_space", "cross_subject", "shots", "calibration", "n_train", "n_calibration", "n_valid", "refit", "n_test", "accuracy",
            "f1_macro", "accuracy_test_best_epoch", "epochs", "train_seconds", "seed", "features", "device", "device_name",
            "precision", "compile", "torch", "cuda", "config_hash"]
+
+
+def result_list(result: dict) -> list[dict]:
+    """The per-row results of one task's result (one, or a cross-dataset task's one per target subject, session and
+    label space)."""
+    return list(result["results"]) if "results" in result else [result]
 
 
 def atomic_write(path: str | os.PathLike, text: str) -> None:
@@ -57,7 +66,11 @@ class ResultStore:
             result = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):
             return None
-        if config_hash is not None and result.get("row", {}).get("config_hash") != config_hash:
+        try:
+            stored_hash = result_list(result)[0]["row"].get("config_hash")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return None
+        if config_hash is not None and stored_hash != config_hash:
             return None
         return result
 
@@ -65,10 +78,19 @@ class ResultStore:
         atomic_write(self.path(task_id), json.dumps(result, default=_jsonable))
 
     def write_csv(self, results: list[dict]) -> Path:
-        frame = pd.DataFrame([r["row"] for r in results], columns=COLUMNS)
+        frame = rows_frame([r for result in results for r in result_list(result)])
         path = self.out / "results.csv"
         atomic_write(path, frame.to_csv(index=False))
         return path
+
+
+def rows_frame(results: list[dict]) -> pd.DataFrame:
+    """The rows of per-row ``results`` as a table in :data:`COLUMNS` order; rows stored before the cross-dataset
+    protocol get ``train_dataset`` = their dataset and ``label_space`` = ``"own"``."""
+    frame = pd.DataFrame([r["row"] for r in results], columns=COLUMNS)
+    frame["train_dataset"] = frame["train_dataset"].fillna(frame["dataset"])
+    frame["label_space"] = frame["label_space"].fillna("own")
+    return frame
 
 
 def _jsonable(value):

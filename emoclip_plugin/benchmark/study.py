@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data.synthetic import write_folder
+from ..data.synthetic import GENERATOR_VERSION, write_folder
 from ..estimators import estimator_input_kind, get_estimator
 from .presets import resolve_config
 from .runner import build_tasks, execute, prepare_data
@@ -55,7 +55,7 @@ class Folder:
     def root(self, cache: Path) -> Path:
         """Write the folder under ``cache/generated`` the first time (atomic) and return its path."""
         name = "Preprocessed_EEG" if self.dataset == "seed" else "eeg_raw_data"
-        root = Path(cache) / "generated" / self.label / name
+        root = Path(cache) / "generated" / f"{self.label}-v{GENERATOR_VERSION}" / name
         if not root.exists():
             print(f"writing generated {self.dataset} folder ({self.subjects} subjects, {self.seconds:g}-s trials, "
                   f"generator seed {self.seed}) to {root}", flush=True)

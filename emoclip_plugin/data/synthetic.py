@@ -17,6 +17,12 @@ spatial patterns that depend on the emotion class (ramping in over the first sec
 emotion would); per-subject changes of those patterns and of gain, smaller per-session changes, and per-trial
 variability. It is learnable but not trivial across subjects.
 
+SEED and SEED-IV folders written with the same generator seed share the emotion patterns of the classes the two
+datasets share (since generator version 2): SEED-IV's neutral and happy use SEED's neutral and positive patterns, and
+its sad and fear patterns each mix SEED's negative pattern (weight :attr:`SignalModel.shared_negative`) with a pattern of
+their own, so a model trained on one can in principle recognise the other's shared classes (the benchmark's
+cross-dataset protocol). SEED folders are the same as in version 1; SEED-IV folders differ in their class patterns.
+
 Command line::
 
     python -m emoclip_plugin.data.synthetic OUT --dataset seed|seed-iv [--layout raw|features]
@@ -61,7 +67,8 @@ class SignalModel:
 
     Amplitudes are in microvolts; ``class_effect`` is the log-amplitude change of a band at the peak of a class
     pattern; ``subject_mix`` / ``session_mix`` are how much of a class pattern is replaced by a subject- / session-
-    specific random pattern; ``trial_jitter`` is the per-trial log-amplitude noise.
+    specific random pattern; ``trial_jitter`` is the per-trial log-amplitude noise; ``shared_negative`` is the weight
+    of SEED's negative pattern in SEED-IV's sad and fear patterns (correlation with it; the rest is their own).
     """
 
     background_uv: float = 12.0
@@ -73,6 +80,13 @@ class SignalModel:
     trial_jitter: float = 0.2
     ramp_seconds: float = 6.0
     spatial_length: float = 2.0
+    shared_negative: float = 0.6
+
+
+#: Version of the generator's output (in the cached folders' names): 2 = SEED-IV shares SEED's class patterns.
+GENERATOR_VERSION = 2
+#: SEED-IV class index -> (SEED class index, weight of SEED's pattern): neutral, sad, fear, happy.
+_SEED_IV_FROM_SEED = {0: (1, None), 1: (0, "shared_negative"), 2: (0, "shared_negative"), 3: (2, None)}
 
 
 def _smooth_fields(rng: np.random.Generator, xy: np.ndarray, n: int, n_bumps: int = 3) -> np.ndarray:
@@ -96,6 +110,19 @@ class _Generator:
         n_bands = len(SEED_DE_BANDS)
         self.band_sos = [signal.butter(4, band, btype="band", fs=SFREQ, output="sos") for band in SEED_DE_BANDS.values()]
         self.class_patterns = _smooth_fields(self.rng, self.xy, n_classes * n_bands).reshape(n_classes, n_bands, N_CHANS)
+        if n_classes == 4:  # SEED-IV: SEED's patterns of the same seed for the shared classes (module docstring)
+            seed_patterns = _smooth_fields(np.random.default_rng(seed), self.xy, 3 * n_bands).reshape(3, n_bands,
+                                                                                                     N_CHANS)
+            for c, (source, weight) in _SEED_IV_FROM_SEED.items():
+                if weight is None:
+                    self.class_patterns[c] = seed_patterns[source]
+                else:
+                    # own part made orthogonal to SEED's pattern: the correlation with it is exactly the weight
+                    w, shared = getattr(model, weight), seed_patterns[source]
+                    own = self.class_patterns[c]
+                    own = own - (own * shared).sum(-1, keepdims=True) / (shared * shared).sum(-1, keepdims=True) * shared
+                    own = own / own.std(-1, keepdims=True)
+                    self.class_patterns[c] = w * shared + np.sqrt(1 - w ** 2) * own
         self.subject_patterns = _smooth_fields(self.rng, self.xy, n_subjects * n_classes * n_bands).reshape(
             n_subjects, n_classes, n_bands, N_CHANS)
         self.subject_gain = np.exp(self.rng.normal(0, model.subject_gain_sd, size=(n_subjects, N_CHANS)))
