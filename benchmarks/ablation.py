@@ -16,29 +16,36 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-#: The candidate pieces, each switched off alone from all of them together (``-x``), plus none of them. Refit after
-#: early stopping is on in every variant (the benchmark's default, not a recipe piece). ``RECIPE`` keeps the pieces
-#: that helped on both datasets.
-CANDIDATES = {"standardize": True, "label_smoothing": 0.1,
-              "augment": {"noise": 0.3, "band_drop": 0.2, "electrode_drop": 0.2, "mixup": 0.4}}
-PIECES = {
-    "augment": {"augment": None},
-    "label_smoothing": {"label_smoothing": 0.0},
-    "standardize": {"standardize": False},
-}
+#: The candidate pieces (:func:`_candidates`), each switched off alone from all of them together (``-x``), plus none of
+#: them. Refit after early stopping is on in every variant (the benchmark's default, not a recipe piece). ``RECIPE``
+#: and ``FLATTEN_POOLS`` keep the pieces that helped on both datasets.
+def _candidates() -> tuple[dict, dict]:
+    from emoclip_plugin.benchmark.presets import COMPACT_SST
+    from emoclip_plugin.estimators import FLATTEN_POOLS
+    candidates = {"standardize": True, "label_smoothing": 0.1,
+                  "augment": {"noise": 0.3, "band_drop": 0.2, "electrode_drop": 0.2, "mixup": 0.4},
+                  "module_kwargs": {**COMPACT_SST, **FLATTEN_POOLS}}
+    pieces = {
+        "augment": {"augment": None},
+        "label_smoothing": {"label_smoothing": 0.0},
+        "standardize": {"standardize": False},
+        "flatten_pools": {"module_kwargs": dict(COMPACT_SST)},  # the [E] means over spatial and band tokens
+    }
+    return candidates, pieces
 
 
 def variants_for(models: list[str], pieces_for: list[str]):
     """Per model: all candidate pieces on and, for the models in ``pieces_for``, each piece off alone and every piece
     off."""
     from emoclip_plugin.benchmark.study import Variant
+    candidates, pieces = _candidates()
     out = []
     for model in models:
-        out.append(Variant(f"{model} (all)", model, dict(CANDIDATES)))
-        for piece, off in PIECES.items() if model in pieces_for else ():
-            out.append(Variant(f"{model} -{piece}", model, {**CANDIDATES, **off}))
+        out.append(Variant(f"{model} (all)", model, dict(candidates)))
+        for piece, off in pieces.items() if model in pieces_for else ():
+            out.append(Variant(f"{model} -{piece}", model, {**candidates, **off}))
         if model in pieces_for:
-            out.append(Variant(f"{model} (none)", model, {k: v for off in PIECES.values() for k, v in off.items()}))
+            out.append(Variant(f"{model} (none)", model, {k: v for off in pieces.values() for k, v in off.items()}))
     return out
 
 

@@ -307,11 +307,10 @@ def run(argv: list[str] | None = None) -> int:
     from tqdm.auto import tqdm
 
     from .benchmark.presets import config_hash, feature_settings
-    from .benchmark.report import plot_all, plot_comparisons, write_summary
+    from .benchmark.report import majority_rates, plot_all, plot_comparisons, write_summary
     from .benchmark.stats import paired_comparisons
     from .benchmark.runner import build_tasks, execute, prepare_data
     from .benchmark.store import ResultStore, atomic_write, result_list, rows_frame
-    from .benchmark.report import majority_rates
     from .data.cache import default_cache_dir
     from .data.folders import DataFolderError
     from .estimators import estimator_input_kind

@@ -132,7 +132,7 @@ def test_leakage_guard_fires_on_leaky_splits(de_dataset, tmp_path):
     (["--dataset", "deap"], "choose from seed, seed-iv, all"),
     (["--protocol", "within"], "choose one or more \\(distinct\\) of cross-subject, cross-time, within-subject, "
                                 "cross-dataset, all"),
-    (["--preset", "quick"], "choose from smoke, strict, paper"),
+    (["--preset", "quick"], "choose one or more \\(distinct\\) of smoke, strict, paper"),
     (["--root", "/no/such/folder"], "--root /no/such/folder: folder not found"),
     (["--jobs", "0"], "--jobs 0: expected an integer >= 1"),
     (["--cross-subject", "both"], "choose from per-session, pooled"),
@@ -215,7 +215,7 @@ def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_pa
     assert prov["device_description"]["device_name"].startswith("CPU")
     assert {d["model"] for d in prov["devices_used"]} == set(rows["model"])
     summary = (out / "summary.md").read_text()
-    assert "| seed-iv | user | cross-time | smoke | emotionclip | 6 | 25.0 |" in summary
+    assert "| seed-iv | user | cross-time | emotionclip | 6 | 25.0 |" in summary  # one preset: named in the title
     for name in ("per_subject", "confusion", "training_curves"):
         for tag in ("seed_cross-subject", "seed-iv_cross-time"):
             assert (out / f"{name}_{tag}.png").stat().st_size > 1000

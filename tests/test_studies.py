@@ -41,7 +41,7 @@ def test_ablation_end_to_end(tmp_path):
     assert res.returncode == 0, res.stderr
     rows = pd.read_csv(out / "results.csv")
     variants = {"sst_legovit (all)", "sst_legovit -augment", "sst_legovit -label_smoothing",
-                "sst_legovit -standardize", "sst_legovit (none)", "frames_logreg"}
+                "sst_legovit -standardize", "sst_legovit -flatten_pools", "sst_legovit (none)", "frames_logreg"}
     assert set(rows["variant"]) == variants and len(rows) == len(variants) * 2  # x 2 seeds
     assert rows[rows["variant"] != "frames_logreg"]["refit"].all()  # refit after early stopping in every variant
     table = (out / "ablation.md").read_text()
