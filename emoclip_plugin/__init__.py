@@ -21,4 +21,5 @@ register_with_braindecode()
 __version__ = "0.1.0"
 __all__ = ["EmotionCLIP", "SSTLegoViT", "SSTLegoViTRaw", "get_model", "list_models", "model_info",
            "EmotionCLIPClassifier", "SSTLegoViTClassifier", "DGCNNClassifier", "CCNNClassifier", "EEGNetClassifier",
-           "EmotionCLIPMLPClassifier", "make_de_logreg", "make_frames_logreg", "RECIPE", "FLATTEN_POOLS", "get_estimator", "list_estimators", "MissingDependencyError", "__version__"]
+           "EmotionCLIPMLPClassifier", "make_de_logreg", "make_frames_logreg", "RECIPE", "FLATTEN_POOLS",
+           "get_estimator", "list_estimators", "MissingDependencyError", "__version__"]

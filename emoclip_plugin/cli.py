@@ -111,7 +111,8 @@ def _validate(args) -> dict:
     protocols = [v.strip() for v in args.protocol.split(",") if v.strip()]
     bad = [v for v in protocols if v not in PROTOCOL_CHOICES]
     if bad or not protocols or len(set(protocols)) != len(protocols):
-        raise UsageError(f"--protocol {args.protocol!r}: choose one or more (distinct) of {', '.join(PROTOCOL_CHOICES)}")
+        raise UsageError(f"--protocol {args.protocol!r}: choose one or more (distinct) of "
+                         f"{', '.join(PROTOCOL_CHOICES)}")
     protocols = list(dict.fromkeys(q for v in protocols for q in (ALL_PROTOCOLS if v == "all" else [v])))
     presets = [v.strip() for v in (args.preset or "").split(",") if v.strip()] if args.preset is not None else []
     bad = [v for v in presets if v not in PRESETS]

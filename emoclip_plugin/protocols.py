@@ -19,9 +19,10 @@ Protocols
   SEED 45). EmotionCLIP names the target's own classes through their text prompts; every model is also scored on the
   classes both datasets share, through :data:`SHARED_CLASSES` (neutral -> neutral, happy -> positive, sad and fear ->
   negative). Nothing of the target dataset is seen in training, validation or normalisation.
-* ``shots=K`` (the within-dataset protocols): K labelled windows per class of the test subject/session move from the test set into
-  training. ``calibration="trials"`` (strict) takes them from whole trials that then contribute no test window;
-  ``calibration="windows"`` (the paper) draws random windows, so calibration and test windows can share a trial.
+* ``shots=K`` (the within-dataset protocols): K labelled windows per class of the test subject/session move from the
+  test set into training. ``calibration="trials"`` (strict) takes them from whole trials that then contribute no test
+  window; ``calibration="windows"`` (the paper) draws random windows, so calibration and test windows can share a
+  trial.
 """
 from __future__ import annotations
 

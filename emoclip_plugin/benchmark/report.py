@@ -152,9 +152,9 @@ def write_summary(rows: pd.DataFrame, out: Path, configs: dict[str, dict], chanc
             part = part.drop(columns=["protocol", "label_space"]).rename(
                 columns={"dataset": "test dataset", "train_dataset": "trained on", "folds": "subject-sessions"})
             heading = "zero-shot, own classes" if space == "own" else "shared classes"
-            lines += [f"## Cross-dataset: {heading}", "", f"{LABEL_SPACE_TEXT[space][0].upper()}"
-                      f"{LABEL_SPACE_TEXT[space][1:]}. Accuracy and macro-F1 in %, {spread.replace('folds', 'test subject-sessions')}.",
-                      "", _markdown(part), ""]
+            text, over = LABEL_SPACE_TEXT[space], spread.replace("folds", "test subject-sessions")
+            lines += [f"## Cross-dataset: {heading}", "",
+                      f"{text[0].upper()}{text[1:]}. Accuracy and macro-F1 in %, {over}.", "", _markdown(part), ""]
     if comparisons is not None and not comparisons.empty:
         from .stats import comparisons_markdown
         kinds = comparisons["comparison"] if "comparison" in comparisons else pd.Series("models", comparisons.index)
@@ -281,7 +281,8 @@ def plot_all(results: list[dict], out: Path, class_names: dict[str, list[str]],
         seen = set()  # a cross-dataset task's rows share one training history
         curves = {}
         for r in members:
-            key = (r["row"]["model"], r["row"].get("train_dataset"), r["row"].get("seed"), r["row"]["fold"].split("/")[0])
+            row = r["row"]
+            key = (row["model"], row.get("train_dataset"), row.get("seed"), row["fold"].split("/")[0])
             if r["history"] and key not in seen:
                 seen.add(key)
                 curves.setdefault(r["row"]["model"], []).append(r["history"])

@@ -20,8 +20,8 @@ import pandas as pd
 from scipy import stats
 
 GROUP = ["dataset", "data", "protocol", "label_space", "preset"]
-COLUMNS = ["comparison"] + GROUP + ["model_a", "model_b", "folds", "subjects", "mean_diff", "ci_low", "ci_high", "wilcoxon_p",
-                   "p_holm", "significant"]
+COLUMNS = ["comparison"] + GROUP + ["model_a", "model_b", "folds", "subjects", "mean_diff", "ci_low", "ci_high",
+                                     "wilcoxon_p", "p_holm", "significant"]
 
 
 def holm(pvalues: np.ndarray) -> np.ndarray:

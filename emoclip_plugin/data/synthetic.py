@@ -19,8 +19,8 @@ variability. It is learnable but not trivial across subjects.
 
 SEED and SEED-IV folders written with the same generator seed share the emotion patterns of the classes the two
 datasets share (since generator version 2): SEED-IV's neutral and happy use SEED's neutral and positive patterns, and
-its sad and fear patterns each mix SEED's negative pattern (weight :attr:`SignalModel.shared_negative`) with a pattern of
-their own, so a model trained on one can in principle recognise the other's shared classes (the benchmark's
+its sad and fear patterns each mix SEED's negative pattern (weight :attr:`SignalModel.shared_negative`) with a
+pattern of their own, so a model trained on one can in principle recognise the other's shared classes (the benchmark's
 cross-dataset protocol). SEED folders are the same as in version 1; SEED-IV folders differ in their class patterns.
 
 Command line::
