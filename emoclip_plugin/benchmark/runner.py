@@ -271,7 +271,6 @@ def run_task(task: Task, validation: float = 0.2, verbose: bool = False) -> dict
 
 
 def _run_task(task: Task, validation: float, verbose: bool) -> dict:
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
     X = np.load(Path(task.data_dir) / "X.npy", mmap_mode="r")
     y = np.load(Path(task.data_dir) / "y.npy")
     fold = task.fold
@@ -321,26 +320,30 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
         "shots": task.shots, "calibration": task.calibration if task.shots else "",
         "n_train": int(len(fit_rows) if refitted else len(fit_rows) - n_valid),
         "n_calibration": int(len(fold.calibration)), "n_valid": int(n_valid), "refit": refitted,
-        "n_test": int(len(fold.test)), "accuracy": float("nan"), "f1_macro": float("nan"),
+        "n_test": int(len(fold.test)), "accuracy": float("nan"), "f1_macro": float("nan"),  # set by _scored
         "accuracy_test_best_epoch": best_on_test, "epochs": int(epochs), "train_seconds": round(train_seconds, 3),
         "seed": task.seed, "features": json.dumps(task.features, sort_keys=True),
         "device": where["device"], "device_name": where["device_name"], "precision": precision,
         "compile": bool(task.compile and deep), "torch": where["torch"], "cuda": where["cuda"] or "",
         "config_hash": task.config_hash,
     }
-
-    def scored(base: dict, truth: np.ndarray, pred: np.ndarray, n_classes: int) -> dict:
-        labels = np.arange(n_classes)
-        out = {**base, "n_test": int(len(truth)), "accuracy": float(accuracy_score(truth, pred)),
-               "f1_macro": float(f1_score(truth, pred, average="macro", labels=labels, zero_division=0))}
-        return {"row": out, "confusion": confusion_matrix(truth, pred, labels=labels).tolist(), "history": history}
-
     if task.cross is None:
-        return scored(row, y_test, est.predict(X_test), task.n_classes)
-    return {"results": _cross_dataset_results(task, est, row, y_test, X_test, scored)}
+        return _scored(row, y_test, est.predict(X_test), task.n_classes, history)
+    return {"results": _cross_dataset_results(task, est, row, y_test, X_test, history)}
 
 
-def _cross_dataset_results(task: Task, est, row: dict, y_test: np.ndarray, X_test: np.ndarray, scored) -> list[dict]:
+def _scored(row: dict, truth: np.ndarray, pred: np.ndarray, n_classes: int, history: list) -> dict:
+    """One result: ``row`` with the test size, accuracy and macro-F1 of ``pred`` against ``truth`` (labels
+    ``0..n_classes-1``), the confusion matrix and the training history."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+    labels = np.arange(n_classes)
+    out = {**row, "n_test": int(len(truth)), "accuracy": float(accuracy_score(truth, pred)),
+           "f1_macro": float(f1_score(truth, pred, average="macro", labels=labels, zero_division=0))}
+    return {"row": out, "confusion": confusion_matrix(truth, pred, labels=labels).tolist(), "history": history}
+
+
+def _cross_dataset_results(task: Task, est, row: dict, y_test: np.ndarray, X_test: np.ndarray,
+                           history: list) -> list[dict]:
     """One result per target subject and session: on the shared classes (every model, through
     :data:`~emoclip_plugin.protocols.SHARED_CLASSES`), and for models with a text side also zero-shot on the target's
     own classes through their prompts."""
@@ -359,7 +362,7 @@ def _cross_dataset_results(task: Task, est, row: dict, y_test: np.ndarray, X_tes
             mine = (subjects == subject) & (sessions == session)
             base = {**row, "data": cross.data, "fold": f"{task.fold.name}/s{subject:02d}-session{session}",
                     "test_subject": subject, "test_session": session, "label_space": space}
-            out.append(scored(base, truth[mine], pred[mine], n_classes))
+            out.append(_scored(base, truth[mine], pred[mine], n_classes, history))
     return out
 
 
