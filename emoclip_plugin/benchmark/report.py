@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .store import with_row_defaults
+
 PROTOCOL_TEXT = {
     "cross-subject": "leave-one-subject-out ({mode}); the test subject is unseen in training{shots}",
     "cross-time": "per subject, train on session a and test on a later session b (1->2, 1->3, 2->3){shots}",
@@ -23,6 +25,18 @@ LABEL_SPACE_TEXT = {
               "baselines included, predicts its training dataset's classes, which are then mapped; chance = the "
               "majority class's share of the mapped test windows, as the classes are unbalanced after mapping",
 }
+
+#: The summary's comparison sections: ``comparison`` value, heading, what the table shows.
+COMPARISON_SECTIONS = (
+    ("models", "Paired comparisons (same folds)",
+     "Accuracy difference model a − model b in points, per fold (averaged over seeds), then: mean, 95 % bootstrap "
+     "interval resampling test subjects (10,000 draws), two-sided Wilcoxon signed-rank p over folds, Holm-corrected "
+     "across the pairs of each table (* = Holm p < 0.05). Also in `comparisons.csv`."),
+    ("presets", "Protocol inflation (presets on the same folds)",
+     "Each model's accuracy under the later preset minus the earlier one, in points, on the folds both ran (for "
+     "`strict,paper`: paper − strict, how much the paper's protocol inflates the leakage-free figure); the same "
+     "statistics, Holm-corrected across the models of each table. Also in `comparisons.csv`."),
+)
 
 
 def majority_rates(results: list[dict]) -> dict[tuple[str, str], float]:
@@ -56,9 +70,7 @@ def summary_table(rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["dataset", "protocol", "model", "folds", "accuracy", "f1_macro"])
     out = []
     several = "seed" in rows and rows["seed"].nunique() > 1
-    rows = rows.copy()
-    for column, default in (("train_dataset", rows["dataset"]), ("label_space", "own")):
-        rows[column] = rows[column].fillna(default) if column in rows else default
+    rows = with_row_defaults(rows)
     for (dataset, data, protocol, preset, model, train, space), g in rows.groupby(
             ["dataset", "data", "protocol", "preset", "model", "train_dataset", "label_space"], sort=False):
         entry = {"dataset": dataset, "data": data, "protocol": protocol, "preset": preset, "model": model,
@@ -158,20 +170,10 @@ def write_summary(rows: pd.DataFrame, out: Path, configs: dict[str, dict], chanc
     if comparisons is not None and not comparisons.empty:
         from .stats import comparisons_markdown
         kinds = comparisons["comparison"] if "comparison" in comparisons else pd.Series("models", comparisons.index)
-        models = comparisons[kinds == "models"]
-        if not models.empty:
-            lines += ["## Paired comparisons (same folds)", "",
-                      "Accuracy difference model a − model b in points, per fold (averaged over seeds), then: mean, "
-                      "95 % bootstrap interval resampling test subjects (10,000 draws), two-sided Wilcoxon signed-rank "
-                      "p over folds, Holm-corrected across the pairs of each table (* = Holm p < 0.05). Also in "
-                      "`comparisons.csv`.", "", comparisons_markdown(models), ""]
-        presets = comparisons[kinds == "presets"]
-        if not presets.empty:
-            lines += ["## Protocol inflation (presets on the same folds)", "",
-                      "Each model's accuracy under the later preset minus the earlier one, in points, on the folds "
-                      "both ran (for `strict,paper`: paper − strict, how much the paper's protocol inflates the "
-                      "leakage-free figure); the same statistics, Holm-corrected across the models of each table. "
-                      "Also in `comparisons.csv`.", "", comparisons_markdown(presets), ""]
+        for kind, heading, explanation in COMPARISON_SECTIONS:
+            part = comparisons[kinds == kind]
+            if not part.empty:
+                lines += [f"## {heading}", "", explanation, "", comparisons_markdown(part), ""]
     text = "\n".join(lines)
     (out / "summary.md").write_text(text)
     return text
@@ -226,8 +228,7 @@ def plot_all(results: list[dict], out: Path, class_names: dict[str, list[str]],
 
     if not results:
         return []
-    rows = pd.DataFrame([r["row"] for r in results])
-    rows["label_space"] = rows["label_space"].fillna("own") if "label_space" in rows else "own"
+    rows = with_row_defaults(pd.DataFrame([r["row"] for r in results]))
     several = rows["preset"].nunique() > 1
     paths = []
     for (preset, dataset, protocol, space), g in rows.groupby(["preset", "dataset", "protocol", "label_space"],

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .store import with_row_defaults
+
 GROUP = ["dataset", "data", "protocol", "label_space", "preset"]
 COLUMNS = ["comparison"] + GROUP + ["model_a", "model_b", "folds", "subjects", "mean_diff", "ci_low", "ci_high",
                                      "wilcoxon_p", "p_holm", "significant"]
@@ -96,7 +98,7 @@ def paired_comparisons(rows: pd.DataFrame, n_boot: int = 10000, seed: int = 0) -
     out = []
     if rows.empty:
         return pd.DataFrame(columns=COLUMNS)
-    rows = _with_label_space(rows)
+    rows = with_row_defaults(rows)
     for keys, group in rows.groupby(GROUP, sort=False):
         models = list(dict.fromkeys(group["model"]))
         found = compare(group, "model", list(combinations(models, 2)), n_boot, seed)
@@ -113,7 +115,7 @@ def preset_comparisons(rows: pd.DataFrame, n_boot: int = 10000, seed: int = 0) -
     """Each model's accuracy difference between the presets of one run on the same folds (each later preset minus
     each earlier one, in the order they appear: ``strict,paper`` gives ``paper − strict``, the inflation), with the
     statistics of :func:`compare`; Holm-corrected across the models of each dataset x protocol x preset pair."""
-    rows = _with_label_space(rows)
+    rows = with_row_defaults(rows)
     presets = list(dict.fromkeys(rows["preset"]))
     if len(presets) < 2:
         return []
@@ -134,15 +136,6 @@ def preset_comparisons(rows: pd.DataFrame, n_boot: int = 10000, seed: int = 0) -
                                 "preset": f"{later} − {earlier}", **r, "p_holm": float(p),
                                 "significant": bool(p < 0.05)})
     return out
-
-
-def _with_label_space(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows with a ``label_space`` (``"own"`` where absent: results of a run before the cross-dataset protocol)."""
-    if "label_space" in rows and rows["label_space"].notna().all():
-        return rows
-    rows = rows.copy()
-    rows["label_space"] = rows["label_space"].fillna("own") if "label_space" in rows else "own"
-    return rows
 
 
 def comparisons_markdown(table: pd.DataFrame) -> str:

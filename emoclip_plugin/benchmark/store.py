@@ -87,10 +87,17 @@ class ResultStore:
 def rows_frame(results: list[dict]) -> pd.DataFrame:
     """The rows of per-row ``results`` as a table in :data:`COLUMNS` order; rows stored before the cross-dataset
     protocol get ``train_dataset`` = their dataset and ``label_space`` = ``"own"``."""
-    frame = pd.DataFrame([r["row"] for r in results], columns=COLUMNS)
-    frame["train_dataset"] = frame["train_dataset"].fillna(frame["dataset"])
-    frame["label_space"] = frame["label_space"].fillna("own")
-    return frame
+    return with_row_defaults(pd.DataFrame([r["row"] for r in results], columns=COLUMNS))
+
+
+def with_row_defaults(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (a copy) with ``train_dataset`` and ``label_space`` filled where absent or empty: the row's own
+    dataset and ``"own"`` (rows of the within-dataset protocols, and results stored before those columns existed)."""
+    rows = rows.copy()
+    own = rows["dataset"]
+    rows["train_dataset"] = rows["train_dataset"].fillna(own) if "train_dataset" in rows else own
+    rows["label_space"] = rows["label_space"].fillna("own") if "label_space" in rows else "own"
+    return rows
 
 
 def _jsonable(value):
