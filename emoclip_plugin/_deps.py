@@ -21,3 +21,14 @@ def require(module: str, what: str | None = None):
     except ImportError as exc:  # pragma: no cover - exercised by tests with a blocked import
         name = what or module
         raise MissingDependencyError(f"could not import {name!r} ({exc}). {INSTALL_HINT}") from exc
+
+
+def require_extra(module: str, extra: str):
+    """Import an optional dependency that comes with an extra of ours, or raise :class:`MissingDependencyError` naming
+    the extra (``pip install "emoclip-plugin[<extra>]"``)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(f"this part of emoclip-plugin needs {module!r}, which is not installed ({exc}); "
+                                     f"install it with: pip install \"emoclip-plugin[{extra}]\" "
+                                     f"(`make setup` installs it)") from exc

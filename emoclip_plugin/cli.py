@@ -20,22 +20,10 @@ DATASETS = ("seed", "seed-iv")
 PROTOCOL_CHOICES = ("cross-subject", "cross-time", "within-subject", "cross-dataset", "all")
 #: What ``--protocol all`` runs (cross-dataset is asked for by name: it needs both datasets).
 ALL_PROTOCOLS = ["cross-subject", "cross-time", "within-subject"]
-EMBEDDED = {"subjects": 5, "seconds": 20.0, "seed": 0}
 
 
 class UsageError(ValueError):
     """A command-line value that cannot work; reported before any work starts."""
-
-
-def _embedded_default(dataset: str, cache: Path) -> Path:
-    from .data.synthetic import GENERATOR_VERSION, write_folder
-    name = "Preprocessed_EEG" if dataset == "seed" else "eeg_raw_data"
-    root = (cache / "embedded" / f"{dataset}-{EMBEDDED['subjects']}subjects-{EMBEDDED['seconds']:g}s-"
-            f"seed{EMBEDDED['seed']}-v{GENERATOR_VERSION}" / name)
-    if not root.exists():
-        print(f"writing the embedded default {dataset} folder (synthetic, {EMBEDDED['subjects']} subjects) to {root}")
-        write_folder(root, dataset, subjects=EMBEDDED["subjects"], seconds=EMBEDDED["seconds"], seed=EMBEDDED["seed"])
-    return root
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -314,6 +302,7 @@ def run(argv: list[str] | None = None) -> int:
     from .benchmark.store import ResultStore, atomic_write, result_list, rows_frame
     from .data.cache import default_cache_dir
     from .data.folders import DataFolderError
+    from .data.synthetic import embedded_default
     from .estimators import estimator_input_kind
     from .protocols import LeakageError
 
@@ -348,7 +337,7 @@ def run(argv: list[str] | None = None) -> int:
     sources = []
     for dataset, family, root, label in settings["sources"]:
         if root is None:
-            root = _embedded_default(dataset, cache)
+            root = embedded_default(dataset, cache)
         sources.append((dataset, family, root, label))
     prepared, class_names, roots = {}, {}, {}
     for dataset, family, root, label in sources:

@@ -4,7 +4,7 @@
 # Installs into the active virtual environment, or creates/uses `.venv/` at the repository root.
 # Order matters (see ../shared/docs/upstream-facts.md):
 #   1. torch 2.14.1 + torchaudio 2.11.0 (braindecode imports torchaudio at import time and needs this pair)
-#   2. this package with its dependencies (and extras dev, dask)
+#   2. this package with its dependencies (and extras dev, dask, moabb)
 #   3. torcheeg==1.1.3 with --no-deps (its scipy<=1.10.1 pin is stale and makes pip's resolver fail)
 #   4. torch-scatter, built against the installed torch (needed by `import torcheeg.models`); the built wheel is cached
 #      under a key that includes the torch version, because pip's own wheel cache would silently reuse a wheel built
@@ -31,7 +31,7 @@ PY="$VENV/bin/python"
 
 STAMP="$VENV/.emoclip-setup-stamp"
 KEY="$( { cat "$ROOT/pyproject.toml" "$ROOT/scripts/setup_env.sh"; echo "$TORCH_VERSION $TORCHAUDIO_VERSION"; } | sha256sum | cut -c1-16)"
-if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$KEY" ]] && "$PY" -c "import emoclip_plugin, torcheeg.models, braindecode, skorch" 2>/dev/null; then
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$KEY" ]] && "$PY" -c "import emoclip_plugin, torcheeg.models, braindecode, skorch, moabb" 2>/dev/null; then
     echo "[setup] environment $VENV is up to date"
     exit 0
 fi
@@ -44,7 +44,7 @@ echo "[setup] 1/4 torch==$TORCH_VERSION torchaudio==$TORCHAUDIO_VERSION"
 "${PIP[@]}" install -q "torch==$TORCH_VERSION" "torchaudio==$TORCHAUDIO_VERSION"
 
 echo "[setup] 2/4 emoclip-plugin and its dependencies"
-"${PIP[@]}" install -q -e "$ROOT[dev,dask]" "torch==$TORCH_VERSION" "torchaudio==$TORCHAUDIO_VERSION"
+"${PIP[@]}" install -q -e "$ROOT[dev,dask,moabb]" "torch==$TORCH_VERSION" "torchaudio==$TORCHAUDIO_VERSION"
 
 echo "[setup] 3/4 torcheeg==$TORCHEEG_VERSION (--no-deps)"
 "${PIP[@]}" install -q --no-deps "torcheeg==$TORCHEEG_VERSION"
@@ -67,9 +67,9 @@ echo "[setup] checking imports"
 "$PY" - <<'PYEOF'
 import torch, torchaudio, torch_scatter, braindecode, skorch, transformers, sklearn, scipy, numpy
 import torcheeg, torcheeg.datasets, torcheeg.models, torcheeg.model_selection
-import emoclip_plugin
+import emoclip_plugin, moabb, pyriemann
 print(f"[setup] ok: torch {torch.__version__}, torcheeg {torcheeg.__version__ if hasattr(torcheeg, '__version__') else '1.1.3'}, "
       f"braindecode {braindecode.__version__}, skorch {skorch.__version__}, transformers {transformers.__version__}, "
-      f"scikit-learn {sklearn.__version__}, numpy {numpy.__version__}, scipy {scipy.__version__}")
+      f"scikit-learn {sklearn.__version__}, numpy {numpy.__version__}, scipy {scipy.__version__}, moabb {moabb.__version__}")
 PYEOF
 echo "$KEY" > "$STAMP"

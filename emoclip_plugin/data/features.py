@@ -324,25 +324,47 @@ class FrameFeatures:
         if n_windows == 0:
             raise ValueError(f"trial of {eeg.shape[1]} samples is shorter than baseline + one window "
                              f"({self.min_samples()} samples = {cfg.baseline_seconds} s + {cfg.window_seconds} s)")
-        n_chans = eeg.shape[0]
+        return self._features(eeg[None], cfg.baseline_samples // cfg.frame_samples, n_windows)[0]
+
+    def windows(self, windows: np.ndarray) -> np.ndarray:
+        """Independent windows ``[n, n_chans, n_times]`` -> ``[n, n_frames, 2*n_bands, n_chans]`` (float32).
+
+        Each window is processed as a trial of exactly one window, **without** the trial baseline (a window has no
+        trial context): the filters run over the window itself. ``n_times`` must be ``config.window_samples``. This is
+        what :meth:`trial` gives for a trial one window long with ``baseline_seconds=0``.
+        """
+        cfg = self.config
+        windows = np.asarray(windows, dtype=np.float64)
+        if windows.ndim != 3 or windows.shape[-1] != cfg.window_samples:
+            raise ValueError(f"expected windows [n, n_chans, {cfg.window_samples}] ({cfg.window_seconds} s at "
+                             f"{cfg.sfreq:g} Hz), got shape {windows.shape}")
+        out = np.empty((len(windows), cfg.n_frames, cfg.n_features, windows.shape[1]), dtype=np.float32)
+        for i in range(0, len(windows), 256):  # bounded memory: 6 band-passed copies per chunk
+            out[i:i + 256] = self._features(windows[i:i + 256], 0, 1)[:, 0]
+        return out
+
+    def _features(self, eeg: np.ndarray, n_base: int, n_windows: int) -> np.ndarray:
+        """``eeg [B, n_chans, n_times]`` (float64) -> ``[B, n_windows, n_frames, n_features, n_chans]`` (float32):
+        the steps 1-5 of the class docstring, with ``n_base`` baseline frames."""
+        cfg = self.config
+        b, n_chans = eeg.shape[:2]
         fs = cfg.frame_samples
-        used = cfg.baseline_samples + n_windows * cfg.window_samples
+        used = (n_base + n_windows * cfg.n_frames) * fs
         if self._pre_sos is not None:
             eeg = signal.sosfiltfilt(self._pre_sos, eeg, axis=-1)
         n_total_frames = used // fs
-        feats = np.empty((n_total_frames, cfg.n_features, n_chans), dtype=np.float64)
+        feats = np.empty((b, n_total_frames, cfg.n_features, n_chans), dtype=np.float64)
         n_bands = len(cfg.bands)
         for k, sos in enumerate(self._band_sos):
-            band = signal.sosfiltfilt(sos, eeg, axis=-1)[:, :used]
-            var = band.reshape(n_chans, n_total_frames, fs).var(axis=-1)  # [chans, frames]
-            feats[:, k, :] = 0.5 * np.log(2 * np.pi * np.e * np.maximum(var, 1e-20)).T
-        frames = eeg[:, :used].reshape(n_chans, n_total_frames, fs)
-        _, psd = signal.welch(frames, fs=cfg.sfreq, nperseg=self._nperseg, axis=-1)  # [chans, frames, freqs]
-        feats[:, n_bands:, :] = np.einsum("cfq,bq->fbc", psd, self._psd_masks)
-        n_base = cfg.baseline_samples // fs
+            band = signal.sosfiltfilt(sos, eeg, axis=-1)[..., :used]
+            var = band.reshape(b, n_chans, n_total_frames, fs).var(axis=-1)  # [B, chans, frames]
+            feats[:, :, k, :] = 0.5 * np.log(2 * np.pi * np.e * np.maximum(var, 1e-20)).transpose(0, 2, 1)
+        frames = eeg[..., :used].reshape(b, n_chans, n_total_frames, fs)
+        _, psd = signal.welch(frames, fs=cfg.sfreq, nperseg=self._nperseg, axis=-1)  # [B, chans, frames, freqs]
+        feats[:, :, n_bands:, :] = np.einsum("ncfq,bq->nfbc", psd, self._psd_masks)
         if n_base:
-            feats = feats[n_base:] - feats[:n_base].mean(axis=0, keepdims=True)
-        feats = feats.reshape(n_windows, cfg.n_frames, cfg.n_features, n_chans)
+            feats = feats[:, n_base:] - feats[:, :n_base].mean(axis=1, keepdims=True)
+        feats = feats.reshape(b, n_windows, cfg.n_frames, cfg.n_features, n_chans)
         if cfg.zscore:
             mean = feats.mean(axis=-1, keepdims=True)
             std = feats.std(axis=-1, keepdims=True)

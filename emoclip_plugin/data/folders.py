@@ -27,6 +27,13 @@ FILE_PATTERN = re.compile(r"^(\d+)_(\d{8})\.mat$")
 _KNOWN_EXTRA = {"label.mat", "readme.txt"}
 _RAW_VAR = re.compile(r"^.*_eeg(\d+)$")
 _FEATURE_VAR = re.compile(r"^de_movingAve(\d+)$")
+#: SEED-IV's label order per session (0 neutral, 1 sad, 2 fear, 3 happy): not in the files; TorchEEG 1.1.3 hard-codes
+#: it, from the dataset's ReadMe.
+SEED_IV_SESSION_LABELS = [
+    [1, 2, 3, 0, 2, 0, 0, 1, 0, 1, 2, 1, 1, 1, 2, 3, 2, 2, 3, 3, 0, 3, 0, 3],
+    [2, 1, 3, 0, 0, 2, 0, 2, 3, 3, 2, 3, 2, 0, 1, 1, 2, 1, 0, 3, 0, 1, 3, 1],
+    [1, 2, 2, 1, 3, 3, 3, 1, 1, 2, 1, 0, 2, 3, 3, 0, 2, 3, 0, 0, 2, 0, 1, 0],
+]
 
 
 class DataFolderError(ValueError):
@@ -83,6 +90,44 @@ def _check_mat_header(path: Path, family: str, n_chans: int, min_samples: int) -
             length = shape[1]
         shortest = length if shortest is None else min(shortest, length)
     return int(shortest)
+
+
+def check_finite(trial: np.ndarray) -> None:
+    """Raise :class:`DataFolderError` when a trial holds NaN or inf samples (the message counts them)."""
+    bad = int(np.size(trial) - np.count_nonzero(np.isfinite(trial)))
+    if bad:
+        raise DataFolderError(f"a trial of shape {np.shape(trial)} contains {bad} non-finite (NaN/inf) values")
+
+
+def read_raw_trials(path: str | Path) -> list[tuple[int, str, np.ndarray]]:
+    """Read a raw SEED / SEED-IV data file: ``[(trial number k, variable name, trial [n_chans, n_times]), ...]`` in
+    trial order (``k`` from the variable name ``<initials>_eeg<k>``, 1-based).
+
+    The file's header should have passed :func:`scan_folder`; here the samples are read and checked (NaN / inf), with
+    the same messages as the TorchEEG path: ``<file>: cannot be read ...`` or ``<file>: trial '<name>': ...``.
+    """
+    path = Path(path)
+    try:
+        content = sio.loadmat(path, verify_compressed_data_integrity=False)
+    except Exception as exc:  # scipy raises several types for corrupt or truncated files
+        raise DataFolderError(f"{path}: cannot be read as a MAT file ({type(exc).__name__}: {exc}); "
+                              f"it may be truncated or corrupt") from exc
+    trials = sorted((int(m.group(1)), name) for name in content if (m := _RAW_VAR.match(name)))
+    out = []
+    for k, name in trials:
+        try:
+            check_finite(content[name])
+        except DataFolderError as exc:
+            raise DataFolderError(f"{path}: trial {name!r}: {exc}") from None
+        out.append((k, name, np.asarray(content[name])))
+    return out
+
+
+def read_seed_labels(root: str | Path) -> list[int]:
+    """SEED's per-trial labels from ``root/label.mat`` (-1 negative, 0 neutral, 1 positive; the same every session)."""
+    path = Path(root) / "label.mat"
+    _check_label_file(path, 1)
+    return [int(v) for v in np.asarray(sio.loadmat(path)["label"]).ravel()]
 
 
 def _check_label_file(path: Path, n_trials_needed: int) -> None:

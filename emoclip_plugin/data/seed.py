@@ -37,7 +37,7 @@ from .._deps import require
 from .cache import cache_key, cached_build, dataset_cache_dir, default_cache_dir
 from .channels import N_CHANS, SEED_CHANNEL_LOCATION_DICT
 from .features import SEED_DE_BANDS, BandDE, FrameFeatureConfig, FrameFeatures, to_grid
-from .folders import DataFolderError, FolderScan, detect_family, scan_folder
+from .folders import DataFolderError, FolderScan, check_finite, detect_family, scan_folder
 
 _torcheeg_datasets = require("torcheeg.datasets", "torcheeg")
 _torcheeg_transforms = require("torcheeg.transforms", "torcheeg")
@@ -84,9 +84,7 @@ class TrialFeatureHook:
 
     def __call__(self, trial: np.ndarray) -> np.ndarray:
         trial = np.asarray(trial)
-        bad = int(np.size(trial) - np.count_nonzero(np.isfinite(trial)))
-        if bad:
-            raise DataFolderError(f"a trial of shape {trial.shape} contains {bad} non-finite (NaN/inf) values")
+        check_finite(trial)
         if self.kind in ("raw", "folder"):
             return trial
         values = self._compute(trial)

@@ -47,16 +47,11 @@ from scipy.ndimage import uniform_filter1d
 
 from .channels import N_CHANS, electrode_xy
 from .features import SEED_DE_BANDS, BandDE
+from .folders import SEED_IV_SESSION_LABELS
 
 SFREQ = 200
 #: SEED's label order for the 15 film clips (the same in every session), -1 negative, 0 neutral, 1 positive.
 SEED_LABELS = [1, 0, -1, -1, 0, 1, -1, 0, 1, 1, 0, -1, 0, 1, -1]
-#: SEED-IV's label order per session (0 neutral, 1 sad, 2 fear, 3 happy), as TorchEEG 1.1.3 hard-codes it.
-SEED_IV_SESSION_LABELS = [
-    [1, 2, 3, 0, 2, 0, 0, 1, 0, 1, 2, 1, 1, 1, 2, 3, 2, 2, 3, 3, 0, 3, 0, 3],
-    [2, 1, 3, 0, 0, 2, 0, 2, 3, 3, 2, 3, 2, 0, 1, 1, 2, 1, 0, 3, 0, 1, 3, 1],
-    [1, 2, 2, 1, 3, 3, 3, 1, 1, 2, 1, 0, 2, 3, 3, 0, 2, 3, 0, 0, 2, 0, 1, 0],
-]
 DATASETS = ("seed", "seed-iv")
 LAYOUTS = ("raw", "features")
 
@@ -288,6 +283,22 @@ def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "r
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+#: The embedded default: the folder every command uses when no ``--root`` is given (generated once into the cache).
+EMBEDDED = {"subjects": 5, "seconds": 20.0, "seed": 0}
+
+
+def embedded_default(dataset: str, cache: str | os.PathLike) -> Path:
+    """The embedded default ``dataset`` folder (``"seed"`` / ``"seed-iv"``) under ``cache/embedded``, written the
+    first time (atomically). Synthetic: its numbers say nothing about real SEED."""
+    name = "Preprocessed_EEG" if dataset == "seed" else "eeg_raw_data"
+    root = (Path(cache) / "embedded" / f"{dataset}-{EMBEDDED['subjects']}subjects-{EMBEDDED['seconds']:g}s-"
+            f"seed{EMBEDDED['seed']}-v{GENERATOR_VERSION}" / name)
+    if not root.exists():
+        print(f"writing the embedded default {dataset} folder (synthetic, {EMBEDDED['subjects']} subjects) to {root}")
+        write_folder(root, dataset, subjects=EMBEDDED["subjects"], seconds=EMBEDDED["seconds"], seed=EMBEDDED["seed"])
+    return root
 
 
 def main(argv: list[str] | None = None) -> int:

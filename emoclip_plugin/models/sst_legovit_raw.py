@@ -8,22 +8,68 @@ import torch
 from braindecode.models.base import EEGModuleMixin
 from torch import nn
 
-from ..data.channels import SEED_CHANNEL_LIST, SEED_CHANNEL_LOCATION_DICT
+from ..data.channels import SEED_CHANNEL_LIST
 from ..data.features import EMOTIONCLIP_BANDS, band_bin_masks
+from ..data.montage import grid_placement
 from .sst_legovit import SSTLegoViT, _resolve
 
 
-def _grid_positions(chs_info, n_chans: int) -> tuple[list[int], list[int]]:
-    if chs_info is None:
-        raise ValueError(f"n_chans={n_chans} needs chs_info (channel names) to place the channels on the 9x9 grid; "
-                         f"without it only SEED's 62-channel layout is known")
-    else:
-        names = [str(ch["ch_name"] if isinstance(ch, dict) else ch).upper() for ch in chs_info]
-    unknown = [n for n in names if n not in SEED_CHANNEL_LOCATION_DICT]
-    if unknown:
-        raise ValueError(f"channels {unknown} have no place on the SEED 9x9 grid; known names: "
-                         f"{sorted(SEED_CHANNEL_LOCATION_DICT)}")
-    return [SEED_CHANNEL_LOCATION_DICT[n][0] for n in names], [SEED_CHANNEL_LOCATION_DICT[n][1] for n in names]
+class RawFrameGrids(nn.Module):
+    """Raw EEG ``[batch, n_chans, n_times]`` -> EmotionCLIP frame grids ``[batch, n_frames, 2 * n_bands, 9, 9]``.
+
+    The window is cut into frames of ``frame_samples``; per frame and band, the DE of an ideal (FFT-mask) band-pass and
+    the band sum of a one-segment Hann Welch PSD; z-scored across electrodes; placed on the grid by ``placement``
+    (``[n_chans, 81]``, :func:`emoclip_plugin.data.montage.grid_placement`). A module of its own, holding its constants
+    as buffers, so that the model's ``forward`` calls only submodules (which TorchScript needs).
+    """
+
+    def __init__(self, n_times: int, sfreq: float, frame_samples: int, bands: dict, prefilter: tuple | None,
+                 placement: np.ndarray):
+        super().__init__()
+        self.frame_samples = int(frame_samples)
+        self.n_frames = int(n_times) // self.frame_samples
+        self.n_bands = len(bands)
+        freqs = np.fft.rfftfreq(int(n_times), d=1.0 / sfreq)
+        masks = np.stack([(freqs >= lo) & (freqs < hi) for lo, hi in bands.values()]).astype(np.float32)
+        pre = (np.ones_like(freqs) if prefilter is None else
+               ((freqs >= prefilter[0]) & (freqs <= prefilter[1]))).astype(np.float32)
+        ffreqs = np.fft.rfftfreq(self.frame_samples, d=1.0 / sfreq)
+        psd_masks = band_bin_masks(ffreqs, bands)
+        window = torch.hann_window(self.frame_samples, periodic=True, dtype=torch.float64)
+        scale = torch.full((len(ffreqs),), 2.0 / (sfreq * float((window ** 2).sum())), dtype=torch.float64)
+        scale[0] /= 2
+        if self.frame_samples % 2 == 0:
+            scale[-1] /= 2
+        self.register_buffer("band_masks", torch.from_numpy(masks), persistent=False)
+        self.register_buffer("prefilter_mask", torch.from_numpy(pre), persistent=False)
+        self.register_buffer("psd_masks", torch.from_numpy(psd_masks.astype(np.float32)).T.contiguous(),
+                             persistent=False)
+        self.register_buffer("hann", window.float(), persistent=False)
+        self.register_buffer("psd_scale", scale.float(), persistent=False)
+        self.register_buffer("placement", torch.from_numpy(np.asarray(placement, dtype=np.float32)),
+                             persistent=False)
+
+    def frame_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw EEG ``[batch, n_chans, n_times]`` -> ``[batch, n_frames, 2 * n_bands, n_chans]`` (z-scored)."""
+        b, c, t = x.shape
+        spec = torch.fft.rfft(x.float(), dim=-1) * self.prefilter_mask
+        banded = torch.fft.irfft(spec.unsqueeze(2) * self.band_masks, n=t, dim=-1)  # [B, C, nb, T]
+        var = banded.reshape(b, c, self.n_bands, self.n_frames, self.frame_samples).var(dim=-1, unbiased=False)
+        de = 0.5 * torch.log(2 * math.pi * math.e * var.clamp_min(1e-20))  # [B, C, nb, F]
+        frames = torch.fft.irfft(spec, n=t, dim=-1).reshape(b, c, self.n_frames, self.frame_samples)
+        frames = (frames - frames.mean(-1, keepdim=True)) * self.hann
+        power = torch.fft.rfft(frames, dim=-1).abs().pow(2) * self.psd_scale  # [B, C, F, f]
+        psd = power @ self.psd_masks  # [B, C, F, nb]
+        feats = torch.cat([de.permute(0, 3, 2, 1), psd.permute(0, 2, 3, 1)], dim=2)  # [B, F, 2nb, C]
+        mean = feats.mean(-1, keepdim=True)
+        std = feats.std(-1, keepdim=True, unbiased=False).clamp_min(1e-8)
+        return (feats - mean) / std
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw EEG -> grids ``[batch, n_frames, 2 * n_bands, 9, 9]`` (a cell shared by channels holds their mean)."""
+        feats = self.frame_features(x)
+        b, f, c, n = feats.shape
+        return (feats @ self.placement).reshape(b, f, c, 9, 9)
 
 
 class SSTLegoViTRaw(EEGModuleMixin, nn.Module):
@@ -32,7 +78,8 @@ class SSTLegoViTRaw(EEGModuleMixin, nn.Module):
     ``forward`` computes EmotionCLIP's frame features with torch operations (so it runs on GPU and inside braindecode's
     ``EEGClassifier``): the window is cut into frames of ``frame_seconds``; per frame and band, the DE of an ideal
     (FFT-mask) band-pass and the band sum of a one-segment Hann Welch PSD; z-scored across electrodes; placed on the
-    9x9 grid from ``chs_info`` (or SEED's 62-channel layout); then :class:`SSTLegoViT` and ``final_layer``. These are the
+    9x9 grid from ``chs_info``: SEED's channel names by TorchEEG's layout, other channels by their positions
+    (:mod:`emoclip_plugin.data.montage`; SEED's 62-channel layout when no ``chs_info`` is given); then :class:`SSTLegoViT` and ``final_layer``. These are the
     numbers of :func:`emoclip_plugin.data.features.window_frame_features` (tested to 1e-4). Unlike the data layer's
     trial-level features there is no baseline subtraction (a window has no trial context).
 
@@ -86,26 +133,11 @@ class SSTLegoViTRaw(EEGModuleMixin, nn.Module):
         self.frame_samples = int(round(frame))
         self.n_frames = self.n_times // self.frame_samples
         self.n_bands = len(bands)
-        rows, cols = _grid_positions(self._chs_info, self.n_chans)
-        self.register_buffer("grid_rows", torch.tensor(rows), persistent=False)
-        self.register_buffer("grid_cols", torch.tensor(cols), persistent=False)
-        freqs = np.fft.rfftfreq(self.n_times, d=1.0 / self.sfreq)
-        masks = np.stack([(freqs >= lo) & (freqs < hi) for lo, hi in bands.values()]).astype(np.float32)
-        pre = (np.ones_like(freqs) if prefilter is None else
-               ((freqs >= prefilter[0]) & (freqs <= prefilter[1]))).astype(np.float32)
-        ffreqs = np.fft.rfftfreq(self.frame_samples, d=1.0 / self.sfreq)
-        psd_masks = band_bin_masks(ffreqs, bands)
-        window = torch.hann_window(self.frame_samples, periodic=True, dtype=torch.float64)
-        scale = torch.full((len(ffreqs),), 2.0 / (self.sfreq * float((window ** 2).sum())), dtype=torch.float64)
-        scale[0] /= 2
-        if self.frame_samples % 2 == 0:
-            scale[-1] /= 2
-        self.register_buffer("band_masks", torch.from_numpy(masks), persistent=False)
-        self.register_buffer("prefilter_mask", torch.from_numpy(pre), persistent=False)
-        self.register_buffer("psd_masks", torch.from_numpy(psd_masks.astype(np.float32)).T.contiguous(),
-                             persistent=False)
-        self.register_buffer("hann", window.float(), persistent=False)
-        self.register_buffer("psd_scale", scale.float(), persistent=False)
+        if self._chs_info is None:
+            raise ValueError(f"n_chans={self.n_chans} needs chs_info (channel names or positions) to place the "
+                             f"channels on the 9x9 grid; without it only SEED's 62-channel layout is known")
+        self.frame_grids = RawFrameGrids(self.n_times, self.sfreq, self.frame_samples, bands, prefilter,
+                                         grid_placement(self._chs_info))
         self.backbone = SSTLegoViT(n_outputs=None, n_frames=self.n_frames, n_bands=self.n_bands, grid_size=(9, 9),
                                    img_size=img_size, d_model=d_model, n_heads=n_heads, depths=depths,
                                    conv_hidden=conv_hidden, drop_prob=drop_prob, drop_path=drop_path,
@@ -114,28 +146,12 @@ class SSTLegoViTRaw(EEGModuleMixin, nn.Module):
 
     def frame_features(self, x: torch.Tensor) -> torch.Tensor:
         """Raw EEG ``[batch, n_chans, n_times]`` -> ``[batch, n_frames, 2 * n_bands, n_chans]`` (z-scored)."""
-        b, c, t = x.shape
-        spec = torch.fft.rfft(x.float(), dim=-1) * self.prefilter_mask
-        banded = torch.fft.irfft(spec.unsqueeze(2) * self.band_masks, n=t, dim=-1)  # [B, C, nb, T]
-        var = banded.reshape(b, c, self.n_bands, self.n_frames, self.frame_samples).var(dim=-1, unbiased=False)
-        de = 0.5 * torch.log(2 * math.pi * math.e * var.clamp_min(1e-20))  # [B, C, nb, F]
-        frames = torch.fft.irfft(spec, n=t, dim=-1).reshape(b, c, self.n_frames, self.frame_samples)
-        frames = (frames - frames.mean(-1, keepdim=True)) * self.hann
-        power = torch.fft.rfft(frames, dim=-1).abs().pow(2) * self.psd_scale  # [B, C, F, f]
-        psd = power @ self.psd_masks  # [B, C, F, nb]
-        feats = torch.cat([de.permute(0, 3, 2, 1), psd.permute(0, 2, 3, 1)], dim=2)  # [B, F, 2nb, C]
-        mean = feats.mean(-1, keepdim=True)
-        std = feats.std(-1, keepdim=True, unbiased=False).clamp_min(1e-8)
-        return (feats - mean) / std
+        return self.frame_grids.frame_features(x)
 
     def grids(self, x: torch.Tensor) -> torch.Tensor:
         """Raw EEG -> grids ``[batch, n_frames, 2 * n_bands, 9, 9]``."""
-        feats = self.frame_features(x)
-        b, f, c, n = feats.shape
-        out = feats.new_zeros([b, f, c, 81])
-        out[:, :, :, self.grid_rows * 9 + self.grid_cols] = feats
-        return out.reshape(b, f, c, 9, 9)
+        return self.frame_grids(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``[batch, n_outputs]``."""
-        return self.final_layer(self.backbone.forward_features(self.grids(x)))
+        return self.final_layer(self.backbone.forward_features(self.frame_grids(x)))
