@@ -7,6 +7,8 @@ folds, std over seeds). Synthetic data: the numbers say nothing about real SEED.
 
     python benchmarks/ablation.py --jobs 2
     python benchmarks/ablation.py --folders seed:5:20,seed-iv:5:20 --folds 5 --seeds 0,1
+    python benchmarks/ablation.py --folders seed:10:30,seed-iv:10:30 --folds 1 --models emotionclip \
+        --pieces flatten_pools,augment        # larger folders, fewer variants
 """
 from __future__ import annotations
 
@@ -34,17 +36,18 @@ def _candidates() -> tuple[dict, dict]:
     return candidates, pieces
 
 
-def variants_for(models: list[str], pieces_for: list[str]):
+def variants_for(models: list[str], pieces_for: list[str], only: list[str] | None = None):
     """Per model: all candidate pieces on and, for the models in ``pieces_for``, each piece off alone and every piece
-    off."""
+    off. ``only``: switch off just these pieces, and skip "(none)" (a smaller study on larger folders)."""
     from emoclip_plugin.benchmark.study import Variant
     candidates, pieces = _candidates()
+    chosen = pieces if only is None else {k: pieces[k] for k in only}
     out = []
     for model in models:
         out.append(Variant(f"{model} (all)", model, dict(candidates)))
-        for piece, off in pieces.items() if model in pieces_for else ():
+        for piece, off in chosen.items() if model in pieces_for else ():
             out.append(Variant(f"{model} -{piece}", model, {**candidates, **off}))
-        if model in pieces_for:
+        if model in pieces_for and only is None:
             out.append(Variant(f"{model} (none)", model, {k: v for off in pieces.values() for k, v in off.items()}))
     return out
 
@@ -62,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pieces-for", dest="pieces_for", default="emotionclip",
                    help="models with each piece switched off alone and all off (the others: the full recipe only); "
                         "default emotionclip")
+    p.add_argument("--pieces", default=None,
+                   help="switch off only these pieces, comma-separated (default: each candidate piece, and all of "
+                        "them together)")
     p.add_argument("--probes", default="frames_logreg,dgcnn",
                    help="reference models run once per folder")
     add_run_options(p, out="runs/ablation", folds=2, seeds="0,1")
@@ -80,7 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--models: emotionclip and/or sst_legovit")
     if [m for m in probes if m not in list_estimators()]:
         p.error(f"--probes: choose from {', '.join(list_estimators())}")
-    variants = variants_for(models, [m for m in args.pieces_for.split(",") if m]) + [Variant(m, m, {}) for m in probes]
+    only = None if args.pieces is None else [x for x in args.pieces.split(",") if x]
+    if only is not None and (not only or [x for x in only if x not in _candidates()[1]]):
+        p.error(f"--pieces {args.pieces!r}: choose from {', '.join(_candidates()[1])}")
+    variants = (variants_for(models, [m for m in args.pieces_for.split(",") if m], only)
+                + [Variant(m, m, {}) for m in probes])
     frame = run_study(args.out, folders, variants, **options)
     if frame.empty:
         print("no finished tasks", file=sys.stderr)

@@ -3,8 +3,10 @@
 ``X`` is ``[n_windows, n_chans, n_times]`` in microvolts (what MOABB's ``get_data`` returns for SEED / SEED-IV, whose
 ``unit_factor`` scales volts back to microvolts). Both transformers are stateless (``fit`` only checks the input):
 
-* :class:`BandDEFeatures` -> ``[n, n_chans, n_bands]``, the data layer's band DE (TorchEEG-identical); on the same
-  windows the values equal ``load_seed(..., "de")``'s.
+* :class:`BandDEFeatures` -> ``[n, n_chans, n_bands]``, the data layer's band DE (TorchEEG-identical); on MOABB's
+  windows the values equal ``load_seed(..., "de")``'s within 1e-4 for theta to gamma. Delta agrees within ~5e-3 bits
+  only: TorchEEG's order-5 (b, a) delta filter (poles at |z| = 0.999) amplifies rounding, so the 1e-16 change of
+  MOABB's volts -> microvolts round trip moves it that much (a float32 copy of the same window moves it as much).
 * :class:`FrameGrids` -> ``[n, n_frames, 2 * n_bands, 9, 9]``, EmotionCLIP's frame grids. Each window is processed on
   its own: filters run over the window and there is no trial baseline (the data layer filters whole trials and
   subtracts the trial's first 5 s); for a trial one window long with ``baseline_seconds=0`` the two are identical.

@@ -48,6 +48,18 @@ def test_ablation_end_to_end(tmp_path):
     assert "| sst_legovit -standardize |" in table and "seeds ±" in table
 
 
+def test_ablation_selected_pieces():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("ablation", REPO / "benchmarks" / "ablation.py")
+    ablation = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ablation)
+    names = [v.name for v in ablation.variants_for(["emotionclip"], ["emotionclip"], ["flatten_pools", "augment"])]
+    assert names == ["emotionclip (all)", "emotionclip -flatten_pools", "emotionclip -augment"]
+    flat = ablation.variants_for(["emotionclip"], ["emotionclip"], ["flatten_pools"])
+    assert flat[1].params["module_kwargs"].get("band_pool", "mean") == "mean"  # the piece really off
+    assert flat[0].params["module_kwargs"]["band_pool"] == "flatten"
+
+
 @pytest.mark.parametrize("script, args, message", [
     ("scaling.py", ["--subjects", "1"], "1 subjects: expected between 2 and 15"),
     ("scaling.py", ["--seeds", "a"], "--seeds 'a': expected comma-separated integers"),
@@ -56,6 +68,7 @@ def test_ablation_end_to_end(tmp_path):
     ("ablation.py", ["--folders", "deap:5:20"], "--folders 'deap:5:20': dataset 'deap': choose from seed, seed-iv"),
     ("ablation.py", ["--max-epochs", "0"], "--max-epochs 0: expected an integer >= 1"),
     ("ablation.py", ["--models", "dgcnn"], "--models: emotionclip and/or sst_legovit"),
+    ("ablation.py", ["--pieces", "dropout"], "--pieces 'dropout': choose from augment, label_smoothing"),
 ])
 def test_study_scripts_reject_bad_options(script, args, message, tmp_path):
     res = _script(script, *args, "--out", str(tmp_path / "o"))

@@ -51,14 +51,22 @@ def project_positions(xyz: np.ndarray) -> np.ndarray:
     return np.stack([theta * np.cos(phi), theta * np.sin(phi)], axis=1)
 
 
+def set_standard_montage(info) -> None:
+    """Give ``info``'s channels their standard 10-05 positions (MNE's ``colin27_1005``, called ``standard_1005`` before
+    MNE 1.13), matching names case-insensitively; channels without one (SEED's CB1 / CB2) keep none."""
+    import mne
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the old name's deprecation notice
+        name = "colin27_1005" if "colin27_1005" in mne.channels.get_builtin_montages() else "standard_1005"
+        info.set_montage(name, match_case=False, on_missing="ignore")
+
+
 @functools.lru_cache(maxsize=1)
 def _plane_to_grid() -> np.ndarray:
     """Affine map ``[3, 2]``: ``[x, y, 1] @ A = [row, col]``, fitted on SEED's channels at standard 10-05 positions."""
     import mne
     info = mne.create_info(SEED_CHANNEL_LIST, 200.0, "eeg")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        info.set_montage("colin27_1005", match_case=False, on_missing="ignore")
+    set_standard_montage(info)
     xyz, cells = [], []
     for ch in info["chs"]:
         pos = _position({"loc": ch["loc"]})

@@ -31,6 +31,7 @@ import numpy as np
 from moabb.datasets.base import BaseDataset
 
 from ..data.channels import SEED_CHANNEL_LIST
+from ..data.montage import set_standard_montage
 from ..data.folders import (FILE_PATTERN, SEED_IV_SESSION_LABELS, read_raw_trials, read_seed_labels,
                             scan_folder)
 from ..data.seed import SEED_CLASS_NAMES, SEED_IV_CLASS_NAMES, SFREQ
@@ -106,9 +107,7 @@ class SEEDFolderDataset(BaseDataset):
 
     def _info(self) -> mne.Info:
         info = mne.create_info(list(SEED_CHANNEL_LIST), SFREQ, "eeg")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            info.set_montage("colin27_1005", match_case=False, on_missing="ignore")
+        set_standard_montage(info)
         return info
 
     def _get_single_subject_data(self, subject):
@@ -163,9 +162,7 @@ class SEED(SEEDFolderDataset):
         return {s: sorted(ps, key=lambda p: FILE_PATTERN.match(p.name).group(2)) for s, ps in by_subject.items()}
 
     def _session_labels(self, session, path):
-        if not hasattr(self, "_labels"):
-            self._labels = [v + 1 for v in read_seed_labels(self.root)]  # -1/0/1 -> index into class_names
-        return self._labels
+        return [v + 1 for v in read_seed_labels(self.root)]  # -1/0/1 -> index into class_names (every session)
 
 
 class SEEDIV(SEEDFolderDataset):
