@@ -4,7 +4,7 @@
 ``unit_factor`` scales volts back to microvolts). Both transformers are stateless (``fit`` only checks the input):
 
 * :class:`BandDEFeatures` -> ``[n, n_chans, n_bands]``, the data layer's band DE (TorchEEG-identical); on MOABB's
-  windows the values equal ``load_seed(..., "de")``'s within 1e-4 for theta to gamma. Delta agrees within ~5e-3 bits
+  windows the values equal ``load_seed(..., "de")``'s within 1e-4 for theta to gamma. Delta agrees within ~7e-3 bits
   only: TorchEEG's order-5 (b, a) delta filter (poles at |z| = 0.999) amplifies rounding, so the 1e-16 change of
   MOABB's volts -> microvolts round trip moves it that much (a float32 copy of the same window moves it as much).
 * :class:`FrameGrids` -> ``[n, n_frames, 2 * n_bands, 9, 9]``, EmotionCLIP's frame grids. Each window is processed on
