@@ -259,11 +259,12 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
 
-def _versions() -> dict:
+def package_versions() -> dict:
+    """Python's and the stack's package versions (``None`` where not installed), for provenance files."""
     from importlib import metadata
     out = {"python": platform.python_version()}
     for pkg in ("emoclip-plugin", "torch", "torcheeg", "braindecode", "skorch", "scikit-learn", "transformers",
-                "numpy", "scipy", "pandas", "mne", "distributed"):
+                "numpy", "scipy", "pandas", "mne", "distributed", "moabb", "pyriemann"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -358,7 +359,7 @@ def run(argv: list[str] | None = None) -> int:
         for name, preset_config in configs.items():
             built = build_tasks(prepared, [s[0] for s in sources], settings["protocols"], models, preset_config, name,
                                 settings["seeds"], settings["threads"], Path(cache) / "splits",
-                                {s[0]: s[3] for s in sources}, _versions()["emoclip-plugin"] or "dev",
+                                {s[0]: s[3] for s in sources}, package_versions()["emoclip-plugin"] or "dev",
                                 device=settings["device"], precision=settings["precision"])
             if len(configs) > 1:  # the presets' results live side by side in one store
                 built = [replace(t, task_id=f"{name}__{t.task_id}") for t in built]
@@ -389,7 +390,7 @@ def run(argv: list[str] | None = None) -> int:
              "thread(s)"))
     provenance = {"command": [sys.executable] + sys.argv if argv is None else ["run_all.py", *argv],
                   "started": started, "host": socket.gethostname(), "git_commit": _git_commit(),
-                  "versions": _versions(), "preset": ",".join(presets),
+                  "versions": package_versions(), "preset": ",".join(presets),
                   **({"config": config, "config_hash": config_hash(config)} if len(configs) == 1 else
                      {"configs": configs, "config_hashes": {n: config_hash(c) for n, c in configs.items()}}),
                   "models": models, "protocols": settings["protocols"], "seeds": settings["seeds"],

@@ -68,22 +68,13 @@ def _summary(results) -> str:
     return "\n".join(lines)
 
 
-def _versions() -> dict:
-    from importlib import metadata
-    out = {}
-    for pkg in ("emoclip-plugin", "moabb", "mne", "pyriemann", "torch", "scikit-learn", "braindecode"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out
-
-
-def run(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Run the command (``argv``: its arguments; default ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     from ..benchmark.presets import resolve_config
     from ..benchmark.store import atomic_write
+    from ..cli import package_versions
     from ..data.cache import default_cache_dir
     from ..data.folders import DataFolderError, detect_family
     from ..data.synthetic import embedded_default
@@ -172,7 +163,7 @@ def run(argv: list[str] | None = None) -> int:
                   "started": started, "root": str(root), "data": data_label, "dataset_code": dataset.code,
                   "evaluation": args.evaluation, "split": args.split, "calibration": args.calibration,
                   "preset": preset, "models": {k: config["models"][k] for k in ("emotionclip", "dgcnn")},
-                  "window_seconds": args.window_seconds, "seed": args.seed, "versions": _versions()}
+                  "window_seconds": args.window_seconds, "seed": args.seed, "versions": package_versions()}
     atomic_write(args.out / "moabb_provenance.json", json.dumps(provenance, indent=1, default=str))
     import pandas as pd
     with pd.option_context("display.width", 160, "display.max_columns", 20):
@@ -181,7 +172,3 @@ def run(argv: list[str] | None = None) -> int:
     print(_summary(results))
     print(f"results: {args.out / 'moabb_results.csv'} ({len(results)} rows)")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run(argv)
