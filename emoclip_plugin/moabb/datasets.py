@@ -47,6 +47,7 @@ class SEEDFolderDataset(BaseDataset):
     base_code: str = ""
     config_key: str = ""
     folder_name: str = ""
+    layout: str = ""
     class_names: tuple = ()
     doi: str = ""
 
@@ -85,15 +86,18 @@ class SEEDFolderDataset(BaseDataset):
             raise FileNotFoundError(
                 f"{cls.__name__}: no folder given; SEED data is licence-gated and never downloaded. Pass "
                 f"path='.../{cls.folder_name}' or set it once with mne.set_config({cls.config_key!r}, '...'). "
-                f"Expected layout: {cls._layout()}")
+                f"Expected layout: {cls.layout}")
         return Path(path).expanduser()
 
-    @classmethod
-    def _layout(cls) -> str:
-        return cls.folder_name
+    def _session_order(self, path: Path):
+        """Sort key of a data file among its subject's sessions."""
+        raise NotImplementedError
 
     def _files_by_subject(self, files: list[Path]) -> dict[int, list[Path]]:
-        raise NotImplementedError
+        by_subject: dict[int, list[Path]] = {}
+        for p in sorted(files, key=self._session_order):
+            by_subject.setdefault(int(FILE_PATTERN.match(p.name).group(1)), []).append(p)
+        return by_subject
 
     def data_path(self, subject, path=None, force_update=False, update_path=None, verbose=None) -> list[str]:
         """The subject's data files (one per session, in session order). Nothing is downloaded."""
@@ -148,18 +152,12 @@ class SEED(SEEDFolderDataset):
     base_code = "SEED"
     config_key = "MNE_DATASETS_SEED_PATH"
     folder_name = "Preprocessed_EEG"
+    layout = "Preprocessed_EEG/ with <subject>_<yyyymmdd>.mat (one per session) and label.mat"
     class_names = SEED_CLASS_NAMES
     doi = "10.1109/TAMD.2015.2431497"
 
-    @classmethod
-    def _layout(cls) -> str:
-        return "Preprocessed_EEG/ with <subject>_<yyyymmdd>.mat (one per session) and label.mat"
-
-    def _files_by_subject(self, files):
-        by_subject: dict[int, list[Path]] = {}
-        for p in files:
-            by_subject.setdefault(int(FILE_PATTERN.match(p.name).group(1)), []).append(p)
-        return {s: sorted(ps, key=lambda p: FILE_PATTERN.match(p.name).group(2)) for s, ps in by_subject.items()}
+    def _session_order(self, path):
+        return FILE_PATTERN.match(path.name).group(2)  # the recording date
 
     def _session_labels(self, session, path):
         return [v + 1 for v in read_seed_labels(self.root)]  # -1/0/1 -> index into class_names (every session)
@@ -177,18 +175,12 @@ class SEEDIV(SEEDFolderDataset):
     base_code = "SEED-IV"
     config_key = "MNE_DATASETS_SEEDIV_PATH"
     folder_name = "eeg_raw_data"
+    layout = "eeg_raw_data/ with session folders 1, 2, 3, each holding <subject>_<yyyymmdd>.mat"
     class_names = SEED_IV_CLASS_NAMES
     doi = "10.1109/TCYB.2018.2797176"
 
-    @classmethod
-    def _layout(cls) -> str:
-        return "eeg_raw_data/ with session folders 1, 2, 3, each holding <subject>_<yyyymmdd>.mat"
-
-    def _files_by_subject(self, files):
-        by_subject: dict[int, list[Path]] = {}
-        for p in sorted(files, key=lambda p: int(p.parent.name)):
-            by_subject.setdefault(int(FILE_PATTERN.match(p.name).group(1)), []).append(p)
-        return by_subject
+    def _session_order(self, path):
+        return int(path.parent.name)  # the session folder
 
     def _session_labels(self, session, path):
         return SEED_IV_SESSION_LABELS[int(path.parent.name) - 1]
