@@ -108,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     (args.out / "ablation.md").write_text(
         text + "\n\nAccuracy % on synthetic folders: mean ± std over folds (each fold averaged over seeds "
-               f"{options['seeds']}), then the std over seeds; pooled LOSO, first {args.folds} test subjects. "
-               "benchmarks/ablation.py\n")
+               f"{options['seeds']}), then the std over seeds; pooled LOSO, first {args.folds} test subjects"
+               + (f"; EmotionCLIP grids over {args.window_seconds:g}-s windows" if args.window_seconds else "")
+               + ". benchmarks/ablation.py\n")
     print(text)
     print(f"table: {args.out / 'ablation.md'}")
     return 0

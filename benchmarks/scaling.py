@@ -58,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {r.folder} | {r.variant} | {r.train_windows:.0f} | {r.accuracy:.1f} ± {r.std_folds:.1f} | "
                      f"{r.folds} x {r.seeds} |")
     text = "\n".join(lines)
+    window = f"; EmotionCLIP grids over {args.window_seconds:g}-s windows" if args.window_seconds else ""
     (args.out / "scaling.md").write_text(text + "\n\n(synthetic data, pooled LOSO, first "
-                                         f"{args.folds} test subjects; benchmarks/scaling.py)\n")
+                                         f"{args.folds} test subjects{window}; benchmarks/scaling.py)\n")
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

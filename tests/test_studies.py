@@ -33,6 +33,21 @@ def test_scaling_end_to_end(tmp_path):
     assert "4 finished earlier, 0 to run" in again.stdout  # resumable
 
 
+def test_scaling_window_seconds(tmp_path):
+    """--window-seconds reaches the EmotionCLIP grids: 8 s after the 5-s baseline -> 4 windows of 2 s or 2 of 4 s."""
+    import json
+    n = {}
+    for window in ("2", "4"):
+        out = tmp_path / f"w{window}"
+        res = _script("scaling.py", "--subjects", "3", "--seconds", "13", "--models", "frames_logreg", "--folds", "1",
+                      "--window-seconds", window, "--out", str(out), "--cache", str(tmp_path / "c"))
+        assert res.returncode == 0, res.stderr
+        rows = pd.read_csv(out / "results.csv")
+        assert (rows["features"].map(lambda f: json.loads(f)["window_seconds"]) == float(window)).all()
+        n[window] = int(rows["n_windows"].iloc[0])
+    assert n["2"] == 2 * n["4"] and "over 4-s windows" in (tmp_path / "w4" / "scaling.md").read_text()
+
+
 def test_ablation_end_to_end(tmp_path):
     out = tmp_path / "ablation"
     res = _script("ablation.py", "--folders", "seed:3:9", "--models", "sst_legovit", "--pieces-for", "sst_legovit", "--probes", "frames_logreg",
@@ -67,6 +82,7 @@ def test_ablation_selected_pieces():
     ("scaling.py", ["--models", "resnet"], "--models: choose from"),
     ("ablation.py", ["--folders", "deap:5:20"], "--folders 'deap:5:20': dataset 'deap': choose from seed, seed-iv"),
     ("ablation.py", ["--max-epochs", "0"], "--max-epochs 0: expected an integer >= 1"),
+    ("ablation.py", ["--window-seconds", "3.3"], "--window-seconds 3.3: preset 'smoke': features: window_seconds=3.3"),
     ("ablation.py", ["--models", "dgcnn"], "--models: emotionclip and/or sst_legovit"),
     ("ablation.py", ["--pieces", "dropout"], "--pieces 'dropout': choose from augment, label_smoothing"),
 ])

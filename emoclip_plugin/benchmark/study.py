@@ -64,11 +64,14 @@ class Folder:
 
 
 def add_run_options(parser: argparse.ArgumentParser, out: str, folds: int, seeds: str) -> None:
-    """The options every study script shares: folds, seeds, epoch cap, parallelism, cache and output folders."""
+    """The options every study script shares: folds, seeds, epoch cap, EmotionCLIP window, parallelism, cache and output
+    folders."""
     parser.add_argument("--folds", type=int, default=folds, help=f"test subjects per folder (default {folds})")
     parser.add_argument("--seeds", default=seeds, help=f"comma-separated seeds (default {seeds})")
     parser.add_argument("--max-epochs", dest="max_epochs", type=int, default=None,
                         help="cap the neural models' epochs (a quick check; default: the smoke preset's)")
+    parser.add_argument("--window-seconds", dest="window_seconds", type=float, default=None,
+                        help="EmotionCLIP grids: window length in s (default: the smoke preset's, the paper's 2)")
     parser.add_argument("--jobs", type=int, default=1, help="tasks in parallel processes (default 1)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads per task (default cores / jobs)")
     parser.add_argument("--cache", type=Path, default=None, help="cache folder (default $EMOCLIP_CACHE or "
@@ -89,7 +92,15 @@ def run_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> di
         parser.error(f"--seeds {args.seeds!r}: expected comma-separated integers, e.g. 0,1")
     if not seeds or min(seeds) < 0:
         parser.error(f"--seeds {args.seeds!r}: expected integers >= 0")
-    return {"seeds": seeds, "cache": args.cache or default_cache_dir(), "max_folds": args.folds, "jobs": args.jobs,
+    overrides = {}
+    if args.window_seconds is not None:
+        overrides["features"] = {"window_seconds": args.window_seconds}
+        try:
+            resolve_config("smoke", overrides=overrides)
+        except ValueError as err:
+            parser.error(f"--window-seconds {args.window_seconds:g}: {err}")
+    return {"seeds": seeds, "overrides": overrides, "cache": args.cache or default_cache_dir(), "max_folds": args.folds,
+            "jobs": args.jobs,
             "threads": args.threads or max(1, (os.cpu_count() or 1) // args.jobs), "max_epochs": args.max_epochs}
 
 
