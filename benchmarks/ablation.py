@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 #: The candidate pieces (:func:`_candidates`), each switched off alone from all of them together (``-x``), plus none of
 #: them. Refit after early stopping is on in every variant (the benchmark's default, not a recipe piece). ``RECIPE``
-#: and ``FLATTEN_POOLS`` keep the pieces that helped on both datasets.
+#: and ``FLATTEN_POOLS`` keep the pieces that helped on more than one dataset (see the README's ablation).
 def _candidates() -> tuple[dict, dict]:
     from emoclip_plugin.benchmark.presets import COMPACT_SST
     from emoclip_plugin.estimators import FLATTEN_POOLS

@@ -64,16 +64,38 @@ def main(argv: list[str] | None = None) -> int:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    probe = "frames_logreg" if "frames_logreg" in set(frame["variant"]) else None
+    fig, axes = plt.subplots(1, 2 if probe else 1, figsize=(13 if probe else 7, 4.5), squeeze=False)
+    ax = axes[0, 0]
+    colours = {name: f"C{i}" for i, name in enumerate(dict.fromkeys(table["variant"]))}  # the same in both panels
     for name, group in table.groupby("variant", sort=False):
         group = group.sort_values("train_windows")
         ax.errorbar(group["train_windows"], group["accuracy"], yerr=group["std_folds"], marker="o", capsize=3,
-                    label=name)
+                    label=name, color=colours[name])
     ax.set_xscale("log")
     ax.set_xlabel("training windows per fold (each model's own input)")
     ax.set_ylabel("accuracy (%)")
     ax.set_title(f"Data scaling on generated {args.dataset} folders (synthetic)")
     ax.legend(fontsize=8)
+    if probe:
+        # Folders of different sizes draw different test subjects; the difference to the probe on the same fold and
+        # seed takes the subject's difficulty out.
+        keys = ["folder", "fold", "seed"]
+        ref = frame[frame["variant"] == probe].set_index(keys)[["accuracy", "n_train"]]
+        paired = frame[frame["variant"] != probe].join(ref, on=keys, rsuffix="_probe")
+        paired = paired.dropna(subset=["accuracy_probe"])
+        paired["diff"] = 100 * (paired["accuracy"] - paired["accuracy_probe"])
+        ax = axes[0, 1]
+        for name, group in paired.groupby("variant", sort=False):
+            points = group.groupby("folder", sort=False).agg(x=("n_train_probe", "mean"), y=("diff", "mean"))
+            points = points.sort_values("x")
+            ax.plot(points["x"], points["y"], marker="o", label=name, color=colours[name])
+        ax.axhline(0, color="grey", lw=1)
+        ax.set_xscale("log")
+        ax.set_xlabel(f"training windows per fold ({probe}'s input: EmotionCLIP's frame grids)")
+        ax.set_ylabel(f"accuracy − {probe} on the same fold (points)")
+        ax.set_title("Against the probe of EmotionCLIP's input")
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(args.out / "scaling.png", dpi=120)
     print(text)
