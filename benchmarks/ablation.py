@@ -53,7 +53,8 @@ def variants_for(models: list[str], pieces_for: list[str], only: list[str] | Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    from emoclip_plugin.benchmark.study import Folder, Variant, add_run_options, run_options, run_study, summarise
+    from emoclip_plugin.benchmark.study import (Folder, Variant, add_run_options, run_options, run_study, summarise,
+                                                window_note)
     from emoclip_plugin.estimators import list_estimators
     p = argparse.ArgumentParser(prog="ablation.py", description=__doc__.split("\n")[0])
     p.add_argument("--folders", default="seed:5:20,seed-iv:5:20",
@@ -109,8 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "ablation.md").write_text(
         text + "\n\nAccuracy % on synthetic folders: mean ± std over folds (each fold averaged over seeds "
                f"{options['seeds']}), then the std over seeds; pooled LOSO, first {args.folds} test subjects"
-               + (f"; EmotionCLIP grids over {args.window_seconds:g}-s windows" if args.window_seconds else "")
-               + ". benchmarks/ablation.py\n")
+               f"{window_note(args)}. benchmarks/ablation.py\n")
     print(text)
     print(f"table: {args.out / 'ablation.md'}")
     return 0

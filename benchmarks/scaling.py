@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main(argv: list[str] | None = None) -> int:
-    from emoclip_plugin.benchmark.study import Folder, Variant, add_run_options, run_options, run_study, summarise
+    from emoclip_plugin.benchmark.study import (Folder, Variant, add_run_options, run_options, run_study, summarise,
+                                                window_note)
     from emoclip_plugin.estimators import list_estimators
     p = argparse.ArgumentParser(prog="scaling.py", description=__doc__.split("\n")[0])
     p.add_argument("--dataset", default="seed", help="seed | seed-iv (default seed)")
@@ -58,9 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {r.folder} | {r.variant} | {r.train_windows:.0f} | {r.accuracy:.1f} ± {r.std_folds:.1f} | "
                      f"{r.folds} x {r.seeds} |")
     text = "\n".join(lines)
-    window = f"; EmotionCLIP grids over {args.window_seconds:g}-s windows" if args.window_seconds else ""
     (args.out / "scaling.md").write_text(text + "\n\n(synthetic data, pooled LOSO, first "
-                                         f"{args.folds} test subjects{window}; benchmarks/scaling.py)\n")
+                                         f"{args.folds} test subjects{window_note(args)}; benchmarks/scaling.py)\n")
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -100,8 +100,14 @@ def run_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> di
         except ValueError as err:
             parser.error(f"--window-seconds {args.window_seconds:g}: {err}")
     return {"seeds": seeds, "overrides": overrides, "cache": args.cache or default_cache_dir(), "max_folds": args.folds,
-            "jobs": args.jobs,
-            "threads": args.threads or max(1, (os.cpu_count() or 1) // args.jobs), "max_epochs": args.max_epochs}
+            "jobs": args.jobs, "threads": args.threads or max(1, (os.cpu_count() or 1) // args.jobs),
+            "max_epochs": args.max_epochs}
+
+
+def window_note(args: argparse.Namespace) -> str:
+    """``"; EmotionCLIP grids over 4-s windows"`` for a table's footnote when ``--window-seconds`` was given, else
+    ``""``."""
+    return f"; EmotionCLIP grids over {args.window_seconds:g}-s windows" if args.window_seconds else ""
 
 
 def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], seeds: list[int], cache: str | Path,
