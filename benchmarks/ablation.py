@@ -1,5 +1,9 @@
 """Recipe ablation: EmotionCLIP and the no-text SST-LegoViT head with each recipe piece on / off.
 
+The base is the smoke preset's own recipe (``RECIPE`` and ``FLATTEN_POOLS`` on the compact backbone): each of its
+pieces is switched off alone (``-augment``, ``-flatten_pools``), each candidate it does not have is switched on alone
+(``+standardize``, ``+label_smoothing``), and ``(none)`` is the paper's recipe on the same backbone.
+
 Runs on generated SEED and SEED-IV folders (the embedded default's size and a larger one), pooled leave-one-subject-out
 (the first ``--folds`` test subjects), every variant for every seed, through the benchmark's own machinery (same
 caches, folds, leakage guard, resumable results). Writes ``OUT/results.csv``, ``OUT/ablation.md`` (mean ± std over
@@ -18,37 +22,50 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-#: The candidate pieces (:func:`_candidates`), each switched off alone from all of them together (``-x``), plus none of
-#: them. Refit after early stopping is on in every variant (the benchmark's default, not a recipe piece). ``RECIPE``
-#: and ``FLATTEN_POOLS`` keep the pieces that helped on more than one dataset (see the README's ablation).
-def _candidates() -> tuple[dict, dict]:
-    from emoclip_plugin.benchmark.presets import COMPACT_SST
-    from emoclip_plugin.estimators import FLATTEN_POOLS
-    candidates = {"standardize": True, "label_smoothing": 0.1,
-                  "augment": {"noise": 0.3, "band_drop": 0.2, "electrode_drop": 0.2, "mixup": 0.4},
-                  "module_kwargs": {**COMPACT_SST, **FLATTEN_POOLS}}
-    pieces = {
-        "augment": {"augment": None},
-        "label_smoothing": {"label_smoothing": 0.0},
-        "standardize": {"standardize": False},
-        "flatten_pools": {"module_kwargs": dict(COMPACT_SST)},  # the [E] means over spatial and band tokens
-    }
-    return candidates, pieces
+def _pieces(model: str) -> tuple[dict, dict]:
+    """``(off, extra)`` for ``model``, built from the smoke preset and ``RECIPE``, never from a copied literal.
+
+    ``off``: piece -> the parameters that switch one piece of the preset's recipe off (each key of ``RECIPE`` back to
+    the estimator's own default; ``flatten_pools``: the preset's ``module_kwargs`` without ``FLATTEN_POOLS``).
+    ``extra``: candidate pieces that ``RECIPE`` does not have (input standardisation, label smoothing 0.1), each
+    switched on alone."""
+    from emoclip_plugin.benchmark.presets import resolve_config
+    from emoclip_plugin.estimators import FLATTEN_POOLS, RECIPE, get_estimator
+    preset = resolve_config("smoke")["models"][model]
+    defaults = get_estimator(model).get_params()
+    off = {key: {key: defaults[key]} for key in RECIPE}
+    kwargs = dict(preset.get("module_kwargs") or {})
+    if all(kwargs.get(k) == v for k, v in FLATTEN_POOLS.items()):
+        off["flatten_pools"] = {"module_kwargs": {k: v for k, v in kwargs.items() if k not in FLATTEN_POOLS}}
+    extra = {name: {name: value} for name, value in (("standardize", True), ("label_smoothing", 0.1))
+             if preset.get(name, defaults[name]) != value}
+    return off, extra
+
+
+def piece_names() -> list[str]:
+    off, extra = _pieces("emotionclip")
+    return list(off) + list(extra)
 
 
 def variants_for(models: list[str], pieces_for: list[str], only: list[str] | None = None):
-    """Per model: all candidate pieces on and, for the models in ``pieces_for``, each piece off alone and every piece
-    off. ``only``: switch off just these pieces, and skip "(none)" (a smaller study on larger folders)."""
+    """Per model: the smoke preset's recipe (``RECIPE`` + ``FLATTEN_POOLS``) and, for the models in ``pieces_for``,
+    each of its pieces off alone (``-x``), each candidate it does not have on alone (``+x``) and every piece off
+    (``(none)``). ``only``: just these pieces, and no ``(none)``."""
     from emoclip_plugin.benchmark.study import Variant
-    candidates, pieces = _candidates()
-    chosen = pieces if only is None else {k: pieces[k] for k in only}
     out = []
     for model in models:
-        out.append(Variant(f"{model} (all)", model, dict(candidates)))
-        for piece, off in chosen.items() if model in pieces_for else ():
-            out.append(Variant(f"{model} -{piece}", model, {**candidates, **off}))
-        if model in pieces_for and only is None:
-            out.append(Variant(f"{model} (none)", model, {k: v for off in pieces.values() for k, v in off.items()}))
+        off, extra = _pieces(model)
+        out.append(Variant(f"{model} (recipe)", model, {}))
+        if model not in pieces_for:
+            continue
+        for piece, params in off.items():
+            if only is None or piece in only:
+                out.append(Variant(f"{model} -{piece}", model, params))
+        for piece, params in extra.items():
+            if only is None or piece in only:
+                out.append(Variant(f"{model} +{piece}", model, params))
+        if only is None:
+            out.append(Variant(f"{model} (none)", model, {k: v for params in off.values() for k, v in params.items()}))
     return out
 
 
@@ -67,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="models with each piece switched off alone and all off (the others: the full recipe only); "
                         "default emotionclip")
     p.add_argument("--pieces", default=None,
-                   help="switch off only these pieces, comma-separated (default: each candidate piece, and all of "
-                        "them together)")
+                   help="only these pieces, comma-separated: the recipe's (switched off alone) and the candidates "
+                        "it lacks (switched on alone); default: all, and every recipe piece off together")
     p.add_argument("--probes", default="frames_logreg,dgcnn",
                    help="reference models run once per folder")
     add_run_options(p, out="runs/ablation", folds=2, seeds="0,1")
@@ -88,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     if [m for m in probes if m not in list_estimators()]:
         p.error(f"--probes: choose from {', '.join(list_estimators())}")
     only = None if args.pieces is None else [x for x in args.pieces.split(",") if x]
-    if only is not None and (not only or [x for x in only if x not in _candidates()[1]]):
-        p.error(f"--pieces {args.pieces!r}: choose from {', '.join(_candidates()[1])}")
+    if only is not None and (not only or [x for x in only if x not in piece_names()]):
+        p.error(f"--pieces {args.pieces!r}: choose from {', '.join(piece_names())}")
     variants = (variants_for(models, [m for m in args.pieces_for.split(",") if m], only)
                 + [Variant(m, m, {}) for m in probes])
     frame = run_study(args.out, folders, variants, **options)
@@ -106,6 +123,21 @@ def main(argv: list[str] | None = None) -> int:
             cells.append("—" if r.empty else f"{r['accuracy'].iloc[0]:.1f} ± {r['std_folds'].iloc[0]:.1f} "
                                              f"(seeds ± {r['std_seeds'].iloc[0]:.1f})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "Paired against the recipe, test subject as the unit (each fold averaged over seeds first): "
+                  "mean difference in points [95 % bootstrap over subjects], exact sign-flip p, subjects", "",
+              "| variant − recipe | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+    from emoclip_plugin.benchmark.stats import compare
+    for model in models:
+        base = f"{model} (recipe)"
+        for name in [v.name for v in variants if v.model == model and v.name != base]:
+            cells = []
+            for label in labels:
+                part = frame[frame["folder"] == label]
+                found = compare(part, "variant", [(name, base)], n_boot=10000)
+                cells.append("—" if not found else
+                             f"{found[0]['mean_diff']:+.1f} [{found[0]['ci_low']:+.1f}, {found[0]['ci_high']:+.1f}], "
+                             f"p {found[0]['p']:.3g}, n {found[0]['n_subjects']}")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     text = "\n".join(lines)
     (args.out / "ablation.md").write_text(
         text + "\n\nAccuracy % on synthetic folders: mean ± std over folds (each fold averaged over seeds "

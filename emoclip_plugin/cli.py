@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None, help="torch threads per task (default: cores / jobs)")
     p.add_argument("--cache", type=Path, default=None, help="cache folder (default $EMOCLIP_CACHE or "
                                                             "~/.cache/emoclip-plugin)")
+    p.add_argument("--resume-any-code", dest="resume_any_code", action="store_true",
+                   help="reuse finished folds computed by other code (another code fingerprint); off by default, "
+                        "recorded in provenance.json, and the summary says when a table mixes fingerprints")
     p.add_argument("--verbose", action="store_true", help="epoch progress bars, and a full traceback for data errors")
     return p
 
@@ -272,16 +275,6 @@ def package_versions() -> dict:
     return out
 
 
-def _git_commit() -> str | None:
-    import subprocess
-    try:
-        here = Path(__file__).resolve().parent
-        return subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=5).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 def run(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -376,8 +369,10 @@ def run(argv: list[str] | None = None) -> int:
     else:
         store = ResultStore(out)
     finished: dict[str, dict] = {}  # task_id -> result, in memory: results.csv is rewritten from it after each fold
+    from .fingerprint import code_provenance
+    code = code_provenance()
     for t in tasks if store is not None else ():
-        stored = store.load(t.task_id, t.config_hash)
+        stored = store.load(t.task_id, t.config_hash, None if args.resume_any_code else code["code"])
         if stored is not None:
             finished[t.task_id] = stored
     todo = [t for t in tasks if t.task_id not in finished]
@@ -389,7 +384,8 @@ def run(argv: list[str] | None = None) -> int:
           + (f" on {args.scheduler}" if args.scheduler else f" with {args.jobs} job(s) x {settings['threads']} "
              "thread(s)"))
     provenance = {"command": [sys.executable] + sys.argv if argv is None else ["run_all.py", *argv],
-                  "started": started, "host": socket.gethostname(), "git_commit": _git_commit(),
+                  "started": started, "host": socket.gethostname(), **code,
+                  "resume_any_code": bool(args.resume_any_code),
                   "versions": package_versions(), "preset": ",".join(presets),
                   **({"config": config, "config_hash": config_hash(config)} if len(configs) == 1 else
                      {"configs": configs, "config_hashes": {n: config_hash(c) for n, c in configs.items()}}),

@@ -274,57 +274,83 @@ def add_calibration(fold: Fold, info: pd.DataFrame, labels: np.ndarray, shots: i
 
 
 def check_no_leakage(fold: Fold, info: pd.DataFrame, valid_rows: np.ndarray | None = None,
-                     strict: bool = True) -> None:
-    """Assert that the fold keeps test data out of training.
+                     strict: bool = True, groups: np.ndarray | None = None) -> None:
+    """Assert that the fold keeps test data out of training and validation.
+
+    ``info``: the dataset's rows (``clip_id``, ``subject_id``, ``session_id``, ``trial_id``); ``valid_rows``: the
+    positions (into ``info``) of the estimator's inner validation rows; ``groups``: the group labels of
+    ``fold.fit_rows`` that the inner split was given. Checked:
 
     * no test window is a training, calibration or validation window (window identity: ``clip_id``);
-    * in ``cross-subject`` the test subject contributes nothing to training but its calibration windows, and in
-      ``cross-time`` the test session contributes nothing to training but its calibration windows; in
-      ``within-subject`` training and test windows never share a trial, and training stays in the test subject's
-      session;
-    * with ``strict`` few-shot, no calibration window shares a trial with a test window.
+    * in ``cross-subject`` no training or validation window comes from the test subject (any session) except its
+      declared calibration windows; in ``cross-time`` none comes from the test session; in ``within-subject``
+      training and test windows never share a trial, and training stays in the test subject's session;
+    * with ``strict`` few-shot, no calibration window shares a trial with a test window;
+    * the validation rows are training rows, never calibration rows, and hold out whole groups of ``groups`` (no
+      group has rows on both sides of the inner split).
 
     Normalisation statistics are fitted inside the estimators on the rows they are given, so checking the fitted rows
     covers them. Raises :class:`LeakageError` naming the fold and what leaked.
     """
     clip = info["clip_id"].astype(str).to_numpy()
-    test_ids = set(clip[fold.test])
-    for what, rows in (("training", fold.train), ("calibration", fold.calibration),
-                       ("validation", valid_rows if valid_rows is not None else np.zeros(0, np.int64))):
-        shared = test_ids.intersection(clip[np.asarray(rows, dtype=np.int64)])
+    valid = np.zeros(0, np.int64) if valid_rows is None else np.asarray(valid_rows, dtype=np.int64)
+    train, calibration, test = (np.asarray(r, dtype=np.int64) for r in (fold.train, fold.calibration, fold.test))
+    test_ids = set(clip[test])
+    for what, rows in (("training", train), ("calibration", calibration), ("validation", valid)):
+        shared = test_ids.intersection(clip[rows])
         if shared:
             raise LeakageError(f"fold {fold.name}: {len(shared)} test window(s) are also {what} windows, e.g. "
                                f"{sorted(shared)[:3]}")
+    if len(valid):
+        in_calibration = np.isin(valid, calibration)
+        if in_calibration.any():
+            raise LeakageError(f"fold {fold.name}: {int(in_calibration.sum())} calibration window(s) are validation "
+                               "windows; early stopping must select on training subjects, trials or sessions only")
+        outside = ~np.isin(valid, train)
+        if outside.any():
+            raise LeakageError(f"fold {fold.name}: {int(outside.sum())} validation row(s) are not training rows")
     subjects = info["subject_id"].to_numpy()
     sessions = info["session_id"].to_numpy()
-    if fold.protocol == "cross-subject":
-        bad = subjects[fold.train] == fold.test_subject
-        if fold.test_session is not None:
-            bad &= sessions[fold.train] == fold.test_session
-        if bad.any():
-            raise LeakageError(f"fold {fold.name}: {int(bad.sum())} training window(s) come from test subject "
-                               f"{fold.test_subject}")
-    elif fold.protocol == "cross-time":
-        bad = (subjects[fold.train] == fold.test_subject) & (sessions[fold.train] == fold.test_session)
-        if bad.any():
-            raise LeakageError(f"fold {fold.name}: {int(bad.sum())} training window(s) come from the test session "
-                               f"{fold.test_session}")
-    elif fold.protocol == "within-subject":
+    for what, rows in (("validation", valid), ("training", train)):
+        if fold.protocol == "cross-subject":
+            bad = subjects[rows] == fold.test_subject
+            if bad.any():
+                where = sorted(set(sessions[rows][bad].tolist()))
+                raise LeakageError(f"fold {fold.name}: {int(bad.sum())} {what} window(s) come from test subject "
+                                   f"{fold.test_subject} (session(s) {where}); only declared calibration windows may")
+        elif fold.protocol == "cross-time":
+            bad = (subjects[rows] == fold.test_subject) & (sessions[rows] == fold.test_session)
+            if bad.any():
+                raise LeakageError(f"fold {fold.name}: {int(bad.sum())} {what} window(s) come from the test session "
+                                   f"{fold.test_session}")
+    if fold.protocol == "within-subject":
         keys = trial_keys(info)
-        shared = set(keys[fold.train]).intersection(keys[fold.test])
+        shared = set(keys[train]).intersection(keys[test])
         if shared:
             raise LeakageError(f"fold {fold.name}: training and test windows share trial(s) {sorted(shared)[:3]} "
                                "(within-subject splits whole trials)")
-        other = (subjects[fold.train] != fold.test_subject) | (sessions[fold.train] != fold.test_session)
+        other = (subjects[train] != fold.test_subject) | (sessions[train] != fold.test_session)
         if other.any():
             raise LeakageError(f"fold {fold.name}: {int(other.sum())} training window(s) come from another subject or "
                                "session (within-subject trains on the test subject's own session)")
-    if strict and len(fold.calibration):
+    if strict and len(calibration):
         keys = trial_keys(info)
-        shared = set(keys[fold.calibration]).intersection(keys[fold.test])
+        shared = set(keys[calibration]).intersection(keys[test])
         if shared:
             raise LeakageError(f"fold {fold.name}: calibration and test windows share trial(s) {sorted(shared)[:3]} "
                                "(strict few-shot takes calibration windows from whole trials)")
+    if groups is not None:
+        groups = np.asarray(groups)
+        fit = fold.fit_rows
+        if len(groups) != len(fit):
+            raise LeakageError(f"fold {fold.name}: the inner split got {len(groups)} group labels for {len(fit)} "
+                               "training rows")
+        if len(valid):
+            in_valid = np.isin(fit, valid)
+            split = set(groups[in_valid].tolist()).intersection(groups[~in_valid & ~np.isin(fit, calibration)].tolist())
+            if split:
+                raise LeakageError(f"fold {fold.name}: the inner validation split cuts group(s) {sorted(split)[:3]}: "
+                                   "their rows are in both training and validation (it must hold out whole groups)")
 
 
 __all__ = ["Fold", "LeakageError", "cross_subject_folds", "cross_time_folds", "within_subject_folds",

@@ -42,3 +42,30 @@ def seed_iv_feature_root(tmp_path_factory):
 @pytest.fixture()
 def cache_dir(tmp_path):
     return tmp_path / "cache"
+
+
+@pytest.fixture()
+def cpu_host(monkeypatch):
+    """This test's expectations are for a host without CUDA: the CUDA probes answer as on one, whatever the machine
+    running the suite has (so ``make test`` passes on a GPU workstation too)."""
+    import torch
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+
+
+@pytest.fixture()
+def gpu_host(monkeypatch):
+    """The CUDA probes answer as on a host with two bf16-capable GPUs (nothing is run on them)."""
+    import torch
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i=0: "NVIDIA H100 80GB HBM3")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The suite's own count of its tests (the README points here instead of typing a number)."""
+    stats = terminalreporter.stats
+    counted = {k: len(v) for k, v in stats.items() if k in ("passed", "failed", "skipped", "error", "xfailed")}
+    terminalreporter.write_line(f"emoclip-plugin test suite: {sum(counted.values())} tests ran "
+                                + ", ".join(f"{n} {k}" for k, n in counted.items()))

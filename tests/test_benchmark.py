@@ -153,7 +153,7 @@ def test_leakage_guard_fires_on_leaky_splits(de_dataset, tmp_path):
     (["--seeds", "a,b"], "--seeds 'a,b': expected distinct integers"),
     (["--seed", "1", "--seeds", "2"], "--seed and --seeds exclude each other"),
 ])
-def test_options_validated_before_work(argv, message, capsys, tmp_path):
+def test_options_validated_before_work(argv, message, capsys, tmp_path, cpu_host):
     with pytest.raises(SystemExit) as exc:
         run(argv + ["--out", str(tmp_path / "out"), "--cache", str(tmp_path / "c")])
     assert exc.value.code == 2
@@ -176,7 +176,7 @@ def test_feature_folder_limits_models(seed_feature_root, tmp_path, capsys):
     assert "feature folder" in capsys.readouterr().err
 
 
-def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_path):
+def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_path, cpu_host):
     cfg = tmp_path / "tiny.yaml"
     cfg.write_text(TINY_YAML)
     out = tmp_path / "out"
@@ -206,7 +206,8 @@ def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_pa
     assert set(zip(ct["train_session"].astype(int), ct["test_session"].astype(int))) == {(1, 2), (1, 3), (2, 3)}
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["versions"]["torch"] and prov["versions"]["torcheeg"] == "1.1.3" and prov["folds_finished"] == 140
-    # where each number came from: the neural models in float32 on the CPU (auto here), scikit-learn in float64
+    # where each number came from: the neural models in float32 on the CPU (auto on a host without CUDA), scikit-learn
+    # in float64
     assert (rows["device"] == "cpu").all() and rows["device_name"].str.startswith("CPU").all()
     assert set(rows.loc[rows["model"] == "de_logreg", "precision"].astype(str)) == {"64"}
     assert set(rows.loc[rows["model"] != "de_logreg", "precision"].astype(str)) == {"32"}

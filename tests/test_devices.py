@@ -18,8 +18,7 @@ from emoclip_plugin.devices import (DeviceError, describe, peak_tflops, pool_ini
 TINY = dict(d_model=16, n_heads=2, depths=(1, 1, 1), conv_hidden=16, img_size=16)
 
 
-def test_resolve_device_and_precision_on_this_cpu_machine():
-    assert not torch.cuda.is_available()  # the CI machine: these expectations are for a CPU-only host
+def test_resolve_device_and_precision_on_a_cpu_host(cpu_host):
     assert resolve_device("auto") == "cpu" and resolve_device("cpu") == "cpu"
     for bad, message in (("cuda", "cpu only"), ("cuda:1", "cpu only"), ("tpu", "expected 'auto'"),
                          ("cuda:x", "expected 'auto'")):
@@ -167,7 +166,15 @@ def test_resident_batches_and_fp16_scaler_train_on_cpu():
     assert np.isfinite([h["train_loss"] for h in net.history]).all()
 
 
-def test_estimator_precision_eval_batch_and_errors():
+def test_resolve_device_and_precision_on_a_gpu_host(gpu_host):
+    assert resolve_device("auto") == "cuda" and resolve_device("cuda:1") == "cuda:1"
+    with pytest.raises(DeviceError, match="cpu and 2 CUDA device\\(s\\): cuda:0 NVIDIA H100"):
+        resolve_device("cuda:2")
+    assert resolve_precision("auto", "cuda") == "bf16" and resolve_precision("16-mixed", "cuda:1") == "16-mixed"
+    assert resolve_precision("auto", "cpu") == "32"
+
+
+def test_estimator_precision_eval_batch_and_errors(cpu_host):
     from emoclip_plugin.estimators import SSTLegoViTClassifier
     X, y = _grids()
     clf = SSTLegoViTClassifier(module_kwargs=TINY, max_epochs=2, validation=0, precision="bf16", eval_batch_size=20,

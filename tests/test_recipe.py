@@ -88,7 +88,7 @@ def test_warmup_cosine_schedule():
 
 
 # ---------------------------------------------------------------- refit after selection
-def test_refit_sees_all_training_rows_and_no_test_row(blobs_grids):
+def test_refit_sees_every_fit_row_for_the_selected_epochs(blobs_grids):
     X, y, groups = blobs_grids
     seen: list[np.ndarray] = []
 
@@ -106,17 +106,35 @@ def test_refit_sees_all_training_rows_and_no_test_row(blobs_grids):
     selection, refit = seen
     n_fit = int((~test).sum())
     assert len(selection) == n_fit - len(clf.valid_indices_)  # selection: training rows minus the held-out groups
-    assert len(refit) == n_fit  # refit: every row given to fit ...
-    np.testing.assert_array_equal(refit, X[~test])  # ... exactly those rows: none of the test rows
+    assert len(refit) == n_fit  # refit: every row given to fit, exactly those
+    np.testing.assert_array_equal(refit, X[~test])
     assert clf.n_epochs_ == clf.best_epoch_ == len(clf.history_)
-    losses = [row["valid_loss"] for row in clf.selection_history_]
-    assert clf.best_epoch_ == int(np.argmin(losses)) + 1
     assert "valid_loss" not in clf.history_[-1]  # the refit has no validation data
     no_refit = clone(clf).set_params(refit=False, callbacks=None).fit(X[~test], y[~test], groups=groups[~test])
     assert not no_refit.refitted_ and no_refit.selection_history_ is None
     # without a validation split there is nothing to select: no refit
     whole = clone(clf).set_params(validation=0.0, callbacks=None).fit(X[~test], y[~test])
     assert not whole.refitted_ and whole.n_epochs_ == 6
+
+
+def test_refit_epochs_are_the_epoch_early_stopping_restores(blobs_grids, monkeypatch):
+    """skorch's EarlyStopping ignores improvements below its threshold (1e-4, relative) when it picks the weights
+    to restore; the refit must train for that epoch count, not the raw argmin of the validation loss."""
+    from skorch.callbacks import EarlyStopping
+    X, y, groups = blobs_grids
+    scripted = [1.0, 0.5, 0.49999, 0.6, 0.7, 0.8, 0.9, 1.0]  # epoch 3 is lower, but by less than the threshold
+    real = EarlyStopping.on_epoch_end
+
+    def scripted_loss(self, net, **kwargs):
+        net.history.record("valid_loss", scripted[len(net.history) - 1])
+        return real(self, net, **kwargs)
+
+    monkeypatch.setattr(EarlyStopping, "on_epoch_end", scripted_loss)
+    clf = SSTLegoViTClassifier(**{**FAST, "max_epochs": 8}, module_kwargs=TINY, patience=3, validation=0.3)
+    clf.fit(X, y, groups=groups)
+    losses = [row["valid_loss"] for row in clf.selection_history_]
+    assert int(np.argmin(losses)) + 1 == 3  # the raw minimum
+    assert clf.best_epoch_ == 2 == clf.n_epochs_ == len(clf.history_)  # the restored epoch, and the refit's length
 
 
 @pytest.fixture(scope="module")

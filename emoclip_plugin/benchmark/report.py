@@ -28,10 +28,12 @@ LABEL_SPACE_TEXT = {
 
 #: The summary's comparison sections: ``comparison`` value, heading, what the table shows.
 COMPARISON_SECTIONS = (
-    ("models", "Paired comparisons (same folds)",
-     "Accuracy difference model a − model b in points, per fold (averaged over seeds), then: mean, 95 % bootstrap "
-     "interval resampling test subjects (10,000 draws), two-sided Wilcoxon signed-rank p over folds, Holm-corrected "
-     "across the pairs of each table (* = Holm p < 0.05). Also in `comparisons.csv`."),
+    ("models", "Paired comparisons (same folds, test subject as the unit)",
+     "Accuracy difference model a − model b in points: each fold averaged over seeds, each test subject over its "
+     "folds, then over subjects: mean, Cohen's d_z, 95 % bootstrap interval resampling subjects (10,000 draws), the "
+     "two-sided test over subjects (exact sign-flip permutation up to 20 subjects, Wilcoxon signed-rank above; with "
+     "n subjects no p below 2 / 2^n), Holm-corrected across the pairs of each table (* = Holm p < 0.05). Also in "
+     "`comparisons.csv`."),
     ("presets", "Protocol inflation (presets on the same folds)",
      "Each model's accuracy under the later preset minus the earlier one, in points, on the folds both ran (for "
      "`strict,paper`: paper − strict, how much the paper's protocol inflates the leakage-free figure); the same "
@@ -145,6 +147,18 @@ def write_summary(rows: pd.DataFrame, out: Path, configs: dict[str, dict], chanc
                 models.append(m)
         lines += ["* Computed on: " + "; ".join(f"{d}, {p} ({', '.join(ms)})" for (d, p), ms in groups.items())
                   + ".", ""]
+    if not rows.empty and "code" in rows:
+        codes = rows["code"].fillna("").astype(str).replace("", "unknown (stored before fingerprints)")
+        if codes.nunique() > 1:
+            counts = codes.value_counts()
+            lines += ["**Mixed code: these results were computed by " + str(len(counts)) + " different versions of the "
+                      "code (`--resume-any-code`): " + ", ".join(f"`{c}` ({n} rows)" for c, n in counts.items())
+                      + "; the `code` column of `results.csv` says which row came from which.**", ""]
+        elif len(codes):
+            lines += [f"* Code fingerprint: `{codes.iloc[0]}`"
+                      + (f" (git {rows['git_commit'].dropna().astype(str).iloc[0]})"
+                         if "git_commit" in rows and rows["git_commit"].notna().any()
+                         and str(rows["git_commit"].dropna().iloc[0]) else "") + ".", ""]
     spread = ("mean ± std over folds (each fold averaged over the seeds), then in brackets the std over seeds of the "
               "mean over folds" if "seeds" in table else "mean ± std over folds")
     if not table.empty:

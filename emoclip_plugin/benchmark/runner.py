@@ -60,6 +60,9 @@ class Task:
     precision: str = "32"
     compile: bool = False
     cross: CrossDataset | None = None
+    strict: bool = True
+    code: str = ""
+    git_commit: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,9 +120,32 @@ def prepare_data(root: str | os.PathLike, family: str, kind: str, cache_dir: str
         return path
 
     data_dir = cached_build(Path(cache_dir) / "arrays", f"{family}-{kind}", ds.cache_key, build)
+    write_rows_meta(data_dir, ds.info.reset_index(drop=True))
     y = np.load(Path(data_dir) / "y.npy")
     return PreparedData(family, kind, data_dir, ds.info.reset_index(drop=True), y, list(ds.class_names),
                         ds.cache_key, ds, str(root))
+
+
+#: The columns of ``info`` that each task's leakage guard reads (``rows.npz`` next to the arrays).
+META_COLUMNS = ("clip_id", "subject_id", "session_id", "trial_id")
+
+
+def write_rows_meta(data_dir: str | os.PathLike, info: pd.DataFrame) -> None:
+    """``data_dir/rows.npz``: the window identity, subject, session and trial of every row (``[n]`` each), written once
+    through a temporary file and a rename, so the guard inside each task sees the rows it trains and tests on."""
+    path = Path(data_dir) / "rows.npz"
+    if path.is_file():
+        return
+    tmp = path.with_name(f".rows-{os.getpid()}.npz")
+    np.savez(tmp, **{c: info[c].astype(str).to_numpy().astype("U") if c == "clip_id" else
+                     info[c].to_numpy().astype(np.int64) for c in META_COLUMNS})
+    os.replace(tmp, path)
+
+
+def read_rows_meta(data_dir: str | os.PathLike) -> pd.DataFrame:
+    """The ``rows.npz`` of :func:`write_rows_meta` as an ``info``-like table."""
+    with np.load(Path(data_dir) / "rows.npz") as meta:
+        return pd.DataFrame({c: meta[c] for c in META_COLUMNS})
 
 
 def make_folds(prepared: PreparedData, protocol: str, cross_subject: str, split_dir: str | os.PathLike) -> list[Fold]:
@@ -139,6 +165,8 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
     ``device`` / ``precision``: where and how the neural models train (resolved by the caller; a generic ``"cuda"``
     becomes each worker's own GPU). The configured settings (``auto`` included) key the results; each row records the
     device and precision actually used."""
+    from ..fingerprint import code_provenance
+    code = code_provenance()
     tasks = []
     for dataset in datasets:
         for protocol in protocols:
@@ -171,7 +199,8 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
                                           features, len(prep.class_names),
                                           config["cross_subject"], config["shots"], config["calibration"],
                                           config["test_best_epoch"], threads, config_hash(payload), device,
-                                          precision, config["compile"]))
+                                          precision, config["compile"], strict=config["strict"],
+                                          code=code["code"], git_commit=code["git_commit"] or ""))
     if "cross-dataset" in protocols:
         tasks += cross_dataset_tasks(prepared, datasets, models, config, preset, seeds, threads, data_label, version,
                                      device, precision)
@@ -189,6 +218,8 @@ def cross_dataset_tasks(prepared: dict[tuple[str, str], PreparedData], datasets:
     if config["shots"]:
         raise ValueError(f"cross-dataset is zero-shot (nothing of the test dataset is trained on); shots="
                          f"{config['shots']} must be 0 (--shots 0)")
+    from ..fingerprint import code_provenance
+    code = code_provenance()
     tasks = []
     for source, target in CROSS_DATASET_PAIRS:
         for model in models:
@@ -211,7 +242,8 @@ def cross_dataset_tasks(prepared: dict[tuple[str, str], PreparedData], datasets:
                 tasks.append(Task(task_id, target, data_label[source], "cross-dataset", preset, model, seed, fold,
                                   fit_groups(fold, src.info), src.data_dir, params, config["refit"], features,
                                   len(src.class_names), "", 0, config["calibration"], False, threads,
-                                  config_hash(payload), device, precision, config["compile"], cross))
+                                  config_hash(payload), device, precision, config["compile"], cross,
+                                  code=code["code"], git_commit=code["git_commit"] or ""))
     return tasks
 
 
@@ -275,8 +307,10 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
     y = np.load(Path(task.data_dir) / "y.npy")
     fold = task.fold
     fit_rows = fold.fit_rows
-    if task.cross is None and np.intersect1d(fit_rows, fold.test).size:
-        raise AssertionError(f"{task.task_id}: test rows in the training rows")
+    # the leakage guard on the exact rows this task trains, calibrates and tests on (validation after the fit)
+    info = None if task.cross is not None else read_rows_meta(task.data_dir)
+    if info is not None:
+        check_no_leakage(fold, info, strict=task.strict, groups=task.groups)
     X_fit, y_fit = np.ascontiguousarray(X[fit_rows]), y[fit_rows]
     if task.cross is None:
         X_test, y_test = np.ascontiguousarray(X[fold.test]), y[fold.test]
@@ -287,8 +321,9 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
     est = make_estimator(task, validation, verbose, callbacks)
     deep = is_neural(est)
     start = time.perf_counter()
-    if deep:
-        est.fit(X_fit, y_fit, groups=task.groups)
+    if deep:  # calibration rows (the last of fit_rows) always train: they never form or join the validation split
+        always_train = np.arange(len(fold.train), len(fit_rows))
+        est.fit(X_fit, y_fit, groups=task.groups, always_train=always_train)
     else:
         est.fit(X_fit, y_fit)
     train_seconds = time.perf_counter() - start
@@ -296,8 +331,8 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
     if deep:
         if est.valid_indices_ is not None:
             valid_rows = fit_rows[est.valid_indices_]
-            if task.cross is None and np.intersect1d(valid_rows, fold.test).size:
-                raise AssertionError(f"{task.task_id}: test rows in the validation rows")
+            if info is not None:
+                check_no_leakage(fold, info, valid_rows=valid_rows, strict=task.strict, groups=task.groups)
             n_valid = len(valid_rows)
         refitted = bool(est.refitted_)
         keys = ("epoch", "train_loss", "valid_loss", "valid_acc", "test_acc")
@@ -325,7 +360,7 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
         "seed": task.seed, "features": json.dumps(task.features, sort_keys=True),
         "device": where["device"], "device_name": where["device_name"], "precision": precision,
         "compile": bool(task.compile and deep), "torch": where["torch"], "cuda": where["cuda"] or "",
-        "config_hash": task.config_hash,
+        "config_hash": task.config_hash, "code": task.code, "git_commit": task.git_commit,
     }
     if task.cross is None:
         return _scored(row, y_test, est.predict(X_test), task.n_classes, history)

@@ -4,7 +4,8 @@ A result is ``{"row": results.csv row, "confusion": ..., "history": ...}``; a cr
 and tests every target subject and session, stores ``{"results": [one such result per row]}``.
 
 Every write goes to a temporary file that is renamed into place, so a run killed at any moment leaves only complete
-fold files; a re-run of the same command skips the folds whose file holds the same ``config_hash``.
+fold files; a re-run of the same command skips the folds whose file holds the same ``config_hash`` and was computed
+by the same code (the row's ``code`` fingerprint), unless asked to reuse folds from other code.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pandas as pd
 COLUMNS = ["dataset", "data", "protocol", "preset", "model", "fold", "test_subject", "test_session", "train_session",
            "train_dataset", "label_space", "cross_subject", "shots", "calibration", "n_train", "n_calibration",
            "n_valid", "refit", "n_test", "accuracy", "f1_macro", "accuracy_test_best_epoch", "epochs", "train_seconds", "seed", "features", "device", "device_name",
-           "precision", "compile", "torch", "cuda", "config_hash"]
+           "precision", "compile", "torch", "cuda", "config_hash", "code", "git_commit"]
 
 
 def result_list(result: dict) -> list[dict]:
@@ -57,8 +58,9 @@ class ResultStore:
     def path(self, task_id: str) -> Path:
         return self.folds / f"{task_id}.json"
 
-    def load(self, task_id: str, config_hash: str | None = None) -> dict | None:
-        """The stored result of ``task_id`` (``None`` if absent, unreadable or made with another ``config_hash``)."""
+    def load(self, task_id: str, config_hash: str | None = None, code: str | None = None) -> dict | None:
+        """The stored result of ``task_id`` (``None`` if absent, unreadable, made with another ``config_hash`` or,
+        when ``code`` is given, by code with another fingerprint (:mod:`emoclip_plugin.fingerprint`))."""
         path = self.path(task_id)
         if not path.is_file():
             return None
@@ -67,10 +69,13 @@ class ResultStore:
         except (OSError, json.JSONDecodeError):
             return None
         try:
-            stored_hash = result_list(result)[0]["row"].get("config_hash")
+            stored = result_list(result)[0]["row"]
+            stored_hash, stored_code = stored.get("config_hash"), stored.get("code")
         except (KeyError, IndexError, TypeError, AttributeError):
             return None
         if config_hash is not None and stored_hash != config_hash:
+            return None
+        if code is not None and stored_code != code:
             return None
         return result
 

@@ -147,7 +147,7 @@ def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], s
                     tasks.append(task)
                     extra[task.task_id] = {"folder": folder.label, "variant": variant.name, "n_windows": n_windows}
     store = ResultStore(out)
-    finished = {t.task_id: r for t in tasks if (r := store.load(t.task_id, t.config_hash)) is not None}
+    finished = {t.task_id: r for t in tasks if (r := store.load(t.task_id, t.config_hash, t.code)) is not None}
     todo = [t for t in tasks if t.task_id not in finished]
     print(f"{len(tasks)} tasks: {len(finished)} finished earlier, {len(todo)} to run with {jobs} job(s)", flush=True)
 

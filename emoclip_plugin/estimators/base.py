@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
+from sklearn.model_selection import GroupShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
@@ -32,6 +32,15 @@ def _silent(*args, **kwargs) -> None:
 
 def _is_torch_dataset(X) -> bool:
     return isinstance(X, torch.utils.data.Dataset) and not isinstance(X, np.ndarray)
+
+
+def label_runs(y: np.ndarray) -> np.ndarray:
+    """Group ids ``[n]`` of the runs of consecutive equal labels in ``y`` (``[0, 0, 1, 1, 0] -> [0, 0, 1, 1, 2]``): in
+    recording order, each run is one or more whole trials."""
+    y = np.asarray(y)
+    if len(y) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate([[0], np.cumsum(y[1:] != y[:-1])]).astype(np.int64)
 
 
 def _dataset_to_arrays(X):
@@ -75,8 +84,8 @@ _TRAINING_DOC = """
     betas : tuple of float
         AdamW betas.
     validation : float
-        Fraction of the training samples (of the groups, when ``fit`` gets ``groups``) held out for early stopping;
-        ``0`` trains on everything for ``max_epochs``. Too few samples for a split -> a warning and no split.
+        Fraction of the groups held out for early stopping (``fit``'s ``groups``; without them, runs of consecutive
+        same-label rows, i.e. whole trials); ``0`` trains on everything for ``max_epochs``. Too few samples for a split -> a warning and no split.
     patience : int
         Early-stopping patience in epochs (on the validation loss); the best epoch's weights are restored.
     lr_schedule : {"cosine", "none"}
@@ -251,28 +260,42 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         return Xv, yv
 
     # ---------------------------------------------------------------- fit
-    def _split(self, n: int, y: np.ndarray, groups, rng) -> tuple[np.ndarray, np.ndarray | None]:
+    def _split(self, n: int, y: np.ndarray, groups, rng,
+               always_train: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Training and validation row indices. The validation rows are whole groups (``groups``; without them, whole
+        runs of consecutive same-label rows, i.e. whole trials of data in recording order), never one of the
+        ``always_train`` rows."""
         idx = np.arange(n)
         if not self.validation:
             return idx, None
+        always = np.zeros(n, dtype=bool)
+        if always_train is not None:
+            always_train = np.asarray(always_train)
+            if always_train.dtype == bool:
+                if len(always_train) != n:
+                    raise ValueError(f"always_train has {len(always_train)} entries but X has {n} samples")
+                always = always_train.copy()
+            else:
+                always[always_train.astype(np.int64)] = True
+        if groups is None:
+            groups = label_runs(y)
+        groups = np.asarray(groups)
+        if len(groups) != n:
+            raise ValueError(f"groups has {len(groups)} entries but X has {n} samples")
+        candidates = idx[~always]
         seed = rng.randint(2 ** 31 - 1)
         try:
-            if groups is not None:
-                groups = np.asarray(groups)
-                if len(groups) != n:
-                    raise ValueError(f"groups has {len(groups)} entries but X has {n} samples")
-                if len(np.unique(groups)) < 2:
-                    raise ValueError("one group")
-                tr, va = next(GroupShuffleSplit(1, test_size=self.validation, random_state=seed).split(idx, y, groups))
-            else:
-                tr, va = next(StratifiedShuffleSplit(1, test_size=self.validation, random_state=seed).split(idx, y))
+            if len(np.unique(groups[candidates])) < 2:
+                raise ValueError("one group")
+            splitter = GroupShuffleSplit(1, test_size=self.validation, random_state=seed)
+            tr, va = next(splitter.split(candidates, y[candidates], groups[candidates]))
         except ValueError as err:
-            if "groups has" in str(err):
-                raise
             warnings.warn(f"{type(self).__name__}: too few samples/groups for a validation split of "
                           f"{self.validation} ({err}); training on all {n} samples for max_epochs without early "
                           "stopping", UserWarning, stacklevel=3)
             return idx, None
+        tr = np.sort(np.concatenate([candidates[tr], idx[always]]))
+        va = candidates[va]
         if len(np.unique(y[tr])) < len(np.unique(y)):
             warnings.warn(f"{type(self).__name__}: the validation split left a class out of training; training on all "
                           "samples without early stopping", UserWarning, stacklevel=3)
@@ -314,11 +337,14 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             compile=bool(self.compile),
             **({"iterator_valid__batch_size": int(self.eval_batch_size)} if self.eval_batch_size else {}))
 
-    def fit(self, X, y=None, groups=None):
+    def fit(self, X, y=None, groups=None, always_train=None):
         """Train on ``X`` (array ``[n, *sample_shape]`` or a TorchEEG dataset) and labels ``y``.
 
-        ``groups`` (e.g. subject ids, ``[n]``) makes the internal validation split hold out whole groups; for a TorchEEG
-        dataset they default to its ``subject_id`` column.
+        ``groups`` (e.g. subject ids or trial keys, ``[n]``) makes the internal validation split hold out whole
+        groups; for a TorchEEG dataset they default to its ``subject_id`` column. Without groups the rows are taken
+        to be in recording order and the split holds out whole runs of consecutive same-label rows (whole trials of
+        SEED-style data), never single windows of a trial. ``always_train`` (boolean mask ``[n]`` or row indices):
+        rows that always train and never validate, such as the test subject's few-shot calibration windows.
         """
         self._check_params()
         if _is_torch_dataset(X):
@@ -336,7 +362,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         yi = encoder.transform(y).astype(np.int64)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(2 ** 31 - 1))
-        tr, va = self._split(len(X), yi, groups, rng)
+        tr, va = self._split(len(X), yi, groups, rng, always_train)
         self.valid_indices_ = va
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -377,9 +403,9 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         return Standardized(module, self.sample_shape_)
 
     def _best_epoch(self) -> int:
-        """The epoch (1-based) with the lowest validation loss: the one early stopping restored."""
-        losses = [row["valid_loss"] for row in self.net_.history]
-        return int(np.argmin(losses)) + 1
+        """The epoch (1-based) whose weights early stopping restored: skorch's own choice (``best_epoch_`` of the
+        ``EarlyStopping`` callback, with its improvement threshold), so a refit trains exactly that many epochs."""
+        return max(1, int(dict(self.net_.callbacks_)["early_stopping"].best_epoch_))
 
     # ---------------------------------------------------------------- fitted views
     @property

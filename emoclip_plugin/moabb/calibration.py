@@ -5,7 +5,8 @@ With ``CrossSubjectEvaluation(cs_mode="train_and_target_labeled_20p")`` (or ``..
 ``y_target_labeled`` (raw windows, before any pipeline step), together with ``subjects`` (the training windows'
 subjects). :class:`WithTargetCalibration` takes them: the wrapped pipeline is trained on the source subjects' windows
 plus the labelled target windows (the paper's few-shot calibration, labelled target data added to training), with
-inner validation grouped by subject when the final step's ``fit`` takes ``groups``. Unlabelled target data is not
+inner validation grouped by subject when the final step's ``fit`` takes ``groups``; the calibration windows always
+train (``always_train``) and never form or join the validation group. Unlabelled target data is not
 used. MOABB's calibration slice follows window order, so the trial it ends in can be split between calibration and
 test.
 """
@@ -23,9 +24,14 @@ from sklearn.utils.validation import check_is_fitted
 TARGET_GROUP = -1
 
 
-def _takes_groups(estimator) -> bool:
+def _takes(estimator, name: str) -> bool:
+    """Whether the final step's ``fit`` takes the parameter ``name``."""
     last = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
-    return "groups" in inspect.signature(last.fit).parameters
+    return name in inspect.signature(last.fit).parameters
+
+
+def _fit_param(estimator, name: str) -> str:
+    return f"{estimator.steps[-1][0]}__{name}" if isinstance(estimator, Pipeline) else name
 
 
 class WithTargetCalibration(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -69,8 +75,11 @@ class WithTargetCalibration(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             self.n_calibration_ = len(Xt)
         estimator = clone(self.estimator)
         params = {}
-        if groups is not None and _takes_groups(estimator):
-            params = {f"{estimator.steps[-1][0]}__groups" if isinstance(estimator, Pipeline) else "groups": groups}
+        if groups is not None and _takes(estimator, "groups"):
+            params[_fit_param(estimator, "groups")] = groups
+        if self.n_calibration_ and _takes(estimator, "always_train"):
+            # the target's calibration windows always train: they never form the inner validation group
+            params[_fit_param(estimator, "always_train")] = np.arange(len(X) - self.n_calibration_, len(X))
         with config_context(enable_metadata_routing=False):
             estimator.fit(X, y, **params)
         self.estimator_ = estimator
