@@ -19,8 +19,8 @@ Protocols
   SEED 45). EmotionCLIP names the target's own classes through their text prompts; every model is also scored on the
   classes both datasets share, through :data:`SHARED_CLASSES` (neutral -> neutral, happy -> positive, sad and fear ->
   negative). Nothing of the target dataset is seen in training, validation or normalisation.
-* ``shots=K`` (the within-dataset protocols): K labelled windows per class of the test subject/session move from the
-  test set into training. ``calibration="trials"`` (strict) takes them from whole trials that then contribute no test
+* ``shots=K`` (the within-dataset protocols): K labelled 2-s reference windows per class of the test subject/session
+  move from the test set into training — the same trials and seconds for every input kind. ``calibration="trials"`` (strict) takes them from whole trials that then contribute no test
   window; ``calibration="windows"`` (the paper) draws random windows, so calibration and test windows can share a
   trial.
 """
@@ -223,14 +223,42 @@ def check_cross_dataset(fold: Fold, source_root, target_root, source_info: pd.Da
         raise LeakageError(f"fold {fold.name}: the test rows are not the target dataset's windows")
 
 
-def add_calibration(fold: Fold, info: pd.DataFrame, labels: np.ndarray, shots: int, mode: str = "trials",
-                    seed: int = 0) -> Fold:
-    """Move ``shots`` labelled windows per class of the test set into training.
+#: Sampling rate of SEED / SEED-IV (Hz): ``info``'s ``start_at`` / ``end_at`` are samples from the trial start.
+SFREQ = 200
+#: The calibration unit: ``shots=K`` means K windows of this many seconds per class (the paper's 2-s window).
+SHOT_SECONDS = 2.0
 
-    ``mode="trials"``: whole test trials, visited in a seeded random order per class, are taken until ``shots``
-    windows of that class are collected (the last trial may give only part of its windows); every window of a chosen
-    trial leaves the test set. ``mode="windows"``: ``shots`` random test windows per class (the paper's draw).
-    Raises ``ValueError`` when a class has too few test windows (or, in trial mode, would leave no test trial).
+
+def window_seconds_of(info: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (s from the trial start) of every window ``[n]`` (``start_at`` / ``end_at`` at 200 Hz)."""
+    return (info["start_at"].to_numpy(float) / SFREQ, info["end_at"].to_numpy(float) / SFREQ)
+
+
+def calibration_seconds(info: pd.DataFrame, rows: np.ndarray) -> float:
+    """Seconds of EEG the windows ``rows`` cover (the calibration seconds a results row records)."""
+    if len(rows) == 0:
+        return 0.0
+    start, end = window_seconds_of(info.iloc[np.asarray(rows, dtype=np.int64)])
+    return float((end - start).sum())
+
+
+def add_calibration(fold: Fold, info: pd.DataFrame, labels: np.ndarray, shots: int, mode: str = "trials",
+                    seed: int = 0, start_seconds: float = 0.0, shot_seconds: float = SHOT_SECONDS) -> Fold:
+    """Move ``shots`` labelled *reference windows* of ``shot_seconds`` (2 s, the paper's unit) per class of the test
+    set into training — the same trials and the same seconds of the test subject whatever the input kind.
+
+    Time is measured from each trial's start, and calibration seconds begin at ``start_seconds`` (the benchmark
+    passes the EmotionCLIP trial baseline, 5 s, so every kind's calibration starts after it); a trial offers
+    ``floor((end - start_seconds) / shot_seconds)`` reference windows, ``end`` being its last window's end. The choice
+    depends only on the seed, the fold, the trial keys, their labels and these times, never on the window length, so
+    a 1-s DE model, the 2-s EmotionCLIP grids and 4-s SEED-IV windows calibrate on the same seconds; each model then
+    takes its own windows that lie inside them (mode ``"trials"``) or whose centre does (``"windows"``).
+
+    ``mode="trials"``: whole test trials of each class, visited in a seeded random order, give their first seconds
+    until ``shots * shot_seconds`` are collected; every window of a chosen trial leaves the test set.
+    ``mode="windows"``: ``shots`` random reference windows per class (the paper's draw), so calibration and test
+    windows share trials. Raises ``ValueError`` when a class has too few test seconds (or, in trial mode, would leave
+    no test trial).
     """
     if shots == 0:
         return fold
@@ -241,36 +269,46 @@ def add_calibration(fold: Fold, info: pd.DataFrame, labels: np.ndarray, shots: i
     rng = np.random.default_rng([seed, fold.test_subject, fold.test_session or 0, shots])
     test = np.asarray(fold.test)
     y = np.asarray(labels)[test]
-    take, drop = [], []
-    if mode == "windows":
-        for c in np.unique(y):
-            rows = test[y == c]
-            if len(rows) <= shots:
-                raise ValueError(f"fold {fold.name}: class {c} has {len(rows)} test windows, not more than "
-                                 f"shots={shots}")
-            take.append(rng.choice(rows, shots, replace=False))
-        chosen = np.sort(np.concatenate(take))
-        return replace(fold, test=np.setdiff1d(test, chosen), calibration=chosen)
     keys = trial_keys(info.iloc[test])
+    start, end = window_seconds_of(info.iloc[test])
+    take, drop = [], []
     for c in np.unique(y):
-        trials = np.unique(keys[y == c])
-        got: list[np.ndarray] = []
-        n_got = 0
+        trials = np.unique(keys[y == c])  # sorted: the same order for every input kind
+        offered = {t: int(np.floor((end[keys == t].max() - start_seconds) / shot_seconds + 1e-9)) for t in trials}
+        total = sum(max(n, 0) for n in offered.values())
+        if mode == "windows":
+            slots = [(t, k) for t in trials for k in range(max(offered[t], 0))]
+            if total <= shots:
+                raise ValueError(f"fold {fold.name}: class {c} has {total} test windows of {shot_seconds:g} s, not more "
+                                 f"than shots={shots}")
+            chosen = [slots[i] for i in np.sort(rng.choice(len(slots), shots, replace=False))]
+            centre = (start + end) / 2
+            mask = np.zeros(len(test), dtype=bool)
+            for t, k in chosen:
+                lo = start_seconds + k * shot_seconds
+                mask |= (keys == t) & (centre >= lo) & (centre < lo + shot_seconds)
+            take.append(test[mask])
+            continue
+        got, n_got = [], 0
         for t in rng.permutation(trials):
-            rows = test[keys == t]
-            got.append(rows[: shots - n_got])
-            n_got += len(got[-1])
-            drop.append(rows)
+            n = min(shots - n_got, max(offered[t], 0))
+            if n > 0:
+                hi = start_seconds + n * shot_seconds
+                got.append(test[(keys == t) & (start >= start_seconds - 1e-9) & (end <= hi + 1e-9)])
+                n_got += n
+            drop.append(test[keys == t])
             if n_got >= shots:
                 break
-        used = np.unique(np.concatenate([d for d in drop]))
+        used = np.unique(np.concatenate(drop))
         if n_got < shots or np.isin(test[y == c], used).all():
-            raise ValueError(f"fold {fold.name}: class {c} has {len(trials)} test trial(s) with "
-                             f"{int((y == c).sum())} windows; shots={shots} from whole trials would leave no test "
-                             "trial of that class")
-        take.append(np.concatenate(got))
-    chosen = np.sort(np.concatenate(take))
-    return replace(fold, test=np.setdiff1d(test, np.concatenate(drop)), calibration=chosen)
+            raise ValueError(f"fold {fold.name}: class {c} has {len(trials)} test trial(s) with {total} windows of "
+                             f"{shot_seconds:g} s after {start_seconds:g} s; shots={shots} from whole trials would leave "
+                             "no test trial of that class")
+        take.append(np.concatenate(got) if got else np.zeros(0, np.int64))
+    chosen_rows = np.sort(np.concatenate(take)).astype(np.int64)
+    if mode == "windows":
+        return replace(fold, test=np.setdiff1d(test, chosen_rows), calibration=chosen_rows)
+    return replace(fold, test=np.setdiff1d(test, np.concatenate(drop)), calibration=chosen_rows)
 
 
 def check_no_leakage(fold: Fold, info: pd.DataFrame, valid_rows: np.ndarray | None = None,
@@ -356,4 +394,5 @@ def check_no_leakage(fold: Fold, info: pd.DataFrame, valid_rows: np.ndarray | No
 __all__ = ["Fold", "LeakageError", "cross_subject_folds", "cross_time_folds", "within_subject_folds",
            "add_calibration", "check_no_leakage", "fit_groups", "trial_keys", "PROTOCOLS", "SHARED_CLASSES",
            "SHARED_CLASS_NAMES", "CROSS_DATASET_PAIRS", "shared_labels", "cross_dataset_fold", "check_cross_dataset",
-           "WITHIN_SUBJECT_TRAIN_TRIALS", "CROSS_SUBJECT_MODES", "CALIBRATION_MODES", "CROSS_TIME_PAIRS"]
+           "WITHIN_SUBJECT_TRAIN_TRIALS", "CROSS_SUBJECT_MODES", "CALIBRATION_MODES", "CROSS_TIME_PAIRS",
+           "SHOT_SECONDS", "calibration_seconds"]

@@ -22,6 +22,13 @@ def seed_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def seed_root_long(tmp_path_factory):
+    """Raw SEED: 3 subjects x 3 sessions x 15 trials of 24 s (enough seconds for the paper's 32 shots of 2 s)."""
+    return write_folder(tmp_path_factory.mktemp("seedlong") / "Preprocessed_EEG", "seed", subjects=3, seconds=24,
+                        seed=7)
+
+
+@pytest.fixture(scope="session")
 def seed_iv_root(tmp_path_factory):
     """Raw SEED-IV: 2 subjects x 3 sessions x 24 trials of 12 s."""
     return write_folder(tmp_path_factory.mktemp("seed_iv") / "eeg_raw_data", "seed-iv", subjects=2, seconds=12, seed=4)

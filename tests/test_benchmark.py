@@ -17,8 +17,8 @@ import pytest
 from emoclip_plugin.benchmark.store import COLUMNS
 from emoclip_plugin.cli import run
 from emoclip_plugin.data.seed import load_seed
-from emoclip_plugin.protocols import (LeakageError, add_calibration, check_no_leakage, cross_subject_folds,
-                                      cross_time_folds, trial_keys)
+from emoclip_plugin.protocols import (LeakageError, add_calibration, calibration_seconds, check_no_leakage,
+                                      cross_subject_folds, cross_time_folds, trial_keys)
 
 TINY_YAML = """
 models:
@@ -90,22 +90,46 @@ def test_within_subject_folds_split_whole_trials(de_dataset):
 
 
 def test_calibration_shots(de_dataset, tmp_path):
+    """shots = reference windows of 2 s per class: with 1-s DE windows, 2 windows per shot."""
     info, y = de_dataset.info, de_dataset.info["label"].to_numpy()
     fold = cross_subject_folds(de_dataset, "per-session", tmp_path / "s", "k")[0]
     strict = add_calibration(fold, info, y, shots=5, mode="trials", seed=0)
-    assert np.bincount(y[strict.calibration]).tolist() == [5, 5, 5]
+    assert np.bincount(y[strict.calibration]).tolist() == [10, 10, 10]
+    assert calibration_seconds(info, strict.calibration) == pytest.approx(3 * 5 * 2.0)
     keys = trial_keys(info)
     assert not set(keys[strict.calibration]) & set(keys[strict.test])  # whole trials left the test set
     check_no_leakage(strict, info, strict=True)
     paper = add_calibration(fold, info, y, shots=5, mode="windows", seed=0)
-    assert np.bincount(y[paper.calibration]).tolist() == [5, 5, 5]
-    assert len(paper.test) == len(fold.test) - 15
+    assert np.bincount(y[paper.calibration]).tolist() == [10, 10, 10]
+    assert len(paper.test) == len(fold.test) - 30
     check_no_leakage(paper, info, strict=False)  # the paper's draw: allowed when labelled non-strict
     with pytest.raises(LeakageError, match="share trial"):
         check_no_leakage(paper, info, strict=True)
     assert add_calibration(fold, info, y, 5, "trials", seed=0).calibration.tolist() == strict.calibration.tolist()
     with pytest.raises(ValueError, match="shots=1000"):
         add_calibration(fold, info, y, shots=1000, mode="trials")
+
+
+def test_calibration_equal_across_input_kinds(seed_root, tmp_path):
+    """The same trials and the same seconds of the test subject for 1-s DE windows and 2-s EmotionCLIP grids (whose
+    windows start after the 5-s trial baseline); each row's calibration seconds say so."""
+    de = load_seed(seed_root, "de", cache_dir=tmp_path / "c")
+    grids = load_seed(seed_root, "emotionclip", cache_dir=tmp_path / "c")
+    for mode in ("trials", "windows"):
+        found = {}
+        for name, ds in (("de", de), ("grids", grids)):
+            info, y = ds.info.reset_index(drop=True), ds.info["label"].to_numpy()
+            fold = cross_subject_folds(ds, "per-session", tmp_path / f"s-{name}", name)[4]
+            cal = add_calibration(fold, info, y, shots=4, mode=mode, seed=1, start_seconds=5.0)
+            start = info["start_at"].to_numpy()[cal.calibration] / 200
+            end = info["end_at"].to_numpy()[cal.calibration] / 200
+            found[name] = (set(trial_keys(info)[cal.calibration]), calibration_seconds(info, cal.calibration),
+                           set(zip(trial_keys(info)[cal.calibration], np.floor((start - 5) / 2).astype(int))),
+                           start.min())
+        assert found["de"][0] == found["grids"][0]  # the same trials
+        assert found["de"][1] == found["grids"][1] == pytest.approx(3 * 4 * 2.0)  # the same seconds
+        assert found["de"][2] == found["grids"][2]  # ... at the same places in those trials
+        assert found["de"][3] >= 5.0 and found["grids"][3] >= 5.0
 
 
 def test_leakage_guard_fires_on_leaky_splits(de_dataset, tmp_path):
@@ -280,7 +304,9 @@ def test_paper_preset_is_labelled(seed_root, tmp_path):
     rows = pd.read_csv(out / "results.csv")
     assert len(rows) == 9 and (rows["preset"] == "paper").all()  # per-session LOSO: 3 subjects x 3 sessions
     assert (rows["shots"] == 4).all() and (rows["calibration"] == "windows").all()
-    assert (rows["n_calibration"] == 12).all() and rows["accuracy_test_best_epoch"].notna().all()
+    # 4 reference windows of 2 s per class: 8 one-second DE windows per class
+    assert (rows["n_calibration"] == 24).all() and (rows["calibration_seconds"] == 24).all()
+    assert rows["accuracy_test_best_epoch"].notna().all()
     assert (rows["accuracy_test_best_epoch"] >= rows["accuracy"] - 1e-9).mean() > 0.5
     summary = (out / "summary.md").read_text()
     assert "best epoch on test (optimistic)" in summary and "not a valid estimate" in summary

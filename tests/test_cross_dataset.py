@@ -134,17 +134,19 @@ def test_preset_inflation_by_hand():
     assert len(table[table["comparison"] == "models"]) == 2  # m - k within each preset
 
 
-def test_strict_and_paper_in_one_run(seed_root, tmp_path):
+def test_strict_and_paper_in_one_run(seed_root_long, tmp_path):
     cfg = tmp_path / "tiny.yaml"
     cfg.write_text("models:\n  dgcnn: {max_epochs: 3, lr: 0.01}\n")
     out = tmp_path / "out"
-    assert run(["--root", str(seed_root), "--preset", "strict,paper", "--config", str(cfg), "--models",
+    assert run(["--root", str(seed_root_long), "--preset", "strict,paper", "--config", str(cfg), "--models",
                 "dgcnn,de_logreg", "--out", str(out), "--cache", str(tmp_path / "c"), "--threads", "2"]) == 0
     rows = pd.read_csv(out / "results.csv")
-    # per-session LOSO: 3 subjects x 3 sessions, per preset and model; the paper preset adds 32 random windows
+    # per-session LOSO: 3 subjects x 3 sessions, per preset and model; the paper preset adds 32 random 2-s reference
+    # windows per class: 64 one-second DE windows per class
     assert rows.groupby(["preset", "model"]).size().to_dict() == {(p, m): 9 for p in ("strict", "paper")
                                                                    for m in ("dgcnn", "de_logreg")}
-    assert set(rows.loc[rows["preset"] == "paper", "n_calibration"]) == {96}
+    assert set(rows.loc[rows["preset"] == "paper", "n_calibration"]) == {192}
+    assert set(rows.loc[rows["preset"] == "paper", "calibration_seconds"]) == {192}
     assert set(rows.loc[rows["preset"] == "strict", "n_calibration"]) == {0}
     assert len(list((out / "folds").glob("strict__*.json"))) == 18
     comparisons = pd.read_csv(out / "comparisons.csv")

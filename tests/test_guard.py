@@ -101,7 +101,8 @@ def test_task_with_shots_keeps_calibration_out_of_validation(prepared, monkeypat
         fold = add_calibration(folds[1], prep.info, prep.y, shots=8, mode="trials", seed=seed)
         task = replace(_task(prep, fold, shots=8), seed=seed)
         result = run_task(task)
-        assert result["row"]["n_calibration"] == len(fold.calibration) == 24
+        assert result["row"]["n_calibration"] == len(fold.calibration) == 48  # 8 shots x 2 s x 3 classes of 1-s DE
+        assert result["row"]["calibration_seconds"] == 48
         valid = seen[-1]
         assert valid is not None and len(valid) and not np.isin(valid, fold.calibration).any()
         assert not (prep.info["subject_id"].to_numpy()[valid] == fold.test_subject).any()

@@ -24,7 +24,8 @@ from ..devices import describe, pool_initializer, task_device, worker_devices
 from ..estimators import estimator_input_kind, get_estimator
 from ..protocols import (CROSS_DATASET_PAIRS, SHARED_CLASS_NAMES, WITHIN_SUBJECT_TRAIN_TRIALS, Fold, add_calibration,
                          check_cross_dataset, check_no_leakage, cross_dataset_fold, cross_subject_folds,
-                         cross_time_folds, fit_groups, shared_labels, within_subject_folds)
+                         calibration_seconds, cross_time_folds, fit_groups, shared_labels,
+                         within_subject_folds)
 from .presets import config_hash, feature_settings, frame_feature_config
 
 
@@ -127,15 +128,17 @@ def prepare_data(root: str | os.PathLike, family: str, kind: str, cache_dir: str
 
 
 #: The columns of ``info`` that each task's leakage guard reads (``rows.npz`` next to the arrays).
-META_COLUMNS = ("clip_id", "subject_id", "session_id", "trial_id")
+META_COLUMNS = ("clip_id", "subject_id", "session_id", "trial_id", "start_at", "end_at")
 
 
 def write_rows_meta(data_dir: str | os.PathLike, info: pd.DataFrame) -> None:
-    """``data_dir/rows.npz``: the window identity, subject, session and trial of every row (``[n]`` each), written once
+    """``data_dir/rows.npz``: the window identity, subject, session, trial and time of every row (``[n]`` each), written once
     through a temporary file and a rename, so the guard inside each task sees the rows it trains and tests on."""
     path = Path(data_dir) / "rows.npz"
     if path.is_file():
-        return
+        with np.load(path) as meta:
+            if set(META_COLUMNS) <= set(meta.files):
+                return
     tmp = path.with_name(f".rows-{os.getpid()}.npz")
     np.savez(tmp, **{c: info[c].astype(str).to_numpy().astype("U") if c == "clip_id" else
                      info[c].to_numpy().astype(np.int64) for c in META_COLUMNS})
@@ -173,6 +176,8 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
             if protocol == "cross-dataset":
                 continue
             folds_by_kind: dict[str, list[Fold]] = {}
+            # calibration seconds start after the EmotionCLIP trial baseline for every input kind (equal calibration)
+            calibration_start = float(feature_settings(config, "emotionclip")["baseline_seconds"])
             for model in models:
                 kind = estimator_input_kind(model)
                 prep = prepared[(dataset, kind)]
@@ -182,7 +187,8 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
                 features = feature_settings(config, kind)
                 for seed in seeds:
                     for base in folds_by_kind[kind]:
-                        fold = add_calibration(base, prep.info, prep.y, config["shots"], config["calibration"], seed)
+                        fold = add_calibration(base, prep.info, prep.y, config["shots"], config["calibration"], seed,
+                                               start_seconds=calibration_start)
                         check_no_leakage(fold, prep.info, strict=config["strict"])
                         payload = {"data": prep.cache_key, "dataset": dataset, "protocol": protocol,
                                    "cross_subject": config["cross_subject"] if protocol == "cross-subject" else None,
@@ -354,7 +360,9 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
         "cross_subject": task.cross_subject if task.protocol == "cross-subject" else "",
         "shots": task.shots, "calibration": task.calibration if task.shots else "",
         "n_train": int(len(fit_rows) if refitted else len(fit_rows) - n_valid),
-        "n_calibration": int(len(fold.calibration)), "n_valid": int(n_valid), "refit": refitted,
+        "n_calibration": int(len(fold.calibration)),
+        "calibration_seconds": calibration_seconds(info, fold.calibration) if info is not None else 0.0,
+        "n_valid": int(n_valid), "refit": refitted,
         "n_test": int(len(fold.test)), "accuracy": float("nan"), "f1_macro": float("nan"),  # set by _scored
         "accuracy_test_best_epoch": best_on_test, "epochs": int(epochs), "train_seconds": round(train_seconds, 3),
         "seed": task.seed, "features": json.dumps(task.features, sort_keys=True),
