@@ -11,7 +11,6 @@ import argparse
 import datetime as _dt
 import json
 import os
-import platform
 import socket
 import sys
 from pathlib import Path
@@ -262,19 +261,6 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
 
-def package_versions() -> dict:
-    """Python's and the stack's package versions (``None`` where not installed), for provenance files."""
-    from importlib import metadata
-    out = {"python": platform.python_version()}
-    for pkg in ("emoclip-plugin", "torch", "torcheeg", "braindecode", "skorch", "scikit-learn", "transformers",
-                "numpy", "scipy", "pandas", "mne", "distributed", "moabb", "pyriemann"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out
-
-
 def run(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -290,6 +276,7 @@ def run(argv: list[str] | None = None) -> int:
     from tqdm.auto import tqdm
 
     from .benchmark.presets import config_hash, feature_settings
+    from .fingerprint import package_versions
     from .benchmark.report import majority_rates, plot_all, plot_comparisons, write_summary
     from .benchmark.stats import paired_comparisons
     from .benchmark.runner import build_tasks, execute, prepare_data

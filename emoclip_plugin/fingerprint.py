@@ -1,4 +1,4 @@
-"""The code fingerprint: which code computed a result.
+"""Provenance: which code computed a result (the code fingerprint) and with which packages.
 
 Every benchmark row records :func:`code_fingerprint`, and a resumed run reuses a stored fold only when its
 fingerprint matches the running code. The fingerprint hashes the package's own source files (every file under
@@ -67,4 +67,18 @@ def code_provenance(package_dir: str | None = None) -> dict:
             "git_diff_hash": state["diff_hash"]}
 
 
-__all__ = ["code_fingerprint", "code_provenance", "git_state", "source_hash"]
+def package_versions() -> dict:
+    """Python's and the stack's package versions (``None`` where not installed), for provenance files."""
+    import platform
+    from importlib import metadata
+    out = {"python": platform.python_version()}
+    for pkg in ("emoclip-plugin", "torch", "torcheeg", "braindecode", "skorch", "scikit-learn", "transformers",
+                "numpy", "scipy", "pandas", "mne", "distributed", "moabb", "pyriemann"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+__all__ = ["code_fingerprint", "code_provenance", "git_state", "package_versions", "source_hash"]

@@ -109,3 +109,34 @@ def test_meta_analysis_stouffer_by_hand():
     assert meta["n_subjects"] == 10
     assert meta["p_stouffer"] == pytest.approx(2 * stats.norm.sf(2 * z / np.sqrt(2)))
     assert meta_analysis(table[table["dataset"] == "seed"]).empty
+
+
+def test_agrees_with_moabb_meta_analysis():
+    """On one MOABB-format table: our two-sided exact p = 2 x MOABB's one-sided exact p in the direction of the
+    difference (its compute_pvals_perm, exact up to 13 subjects), and our d_z = MOABB's smd."""
+    from moabb.analysis.meta_analysis import compute_dataset_statistics
+
+    from emoclip_plugin.benchmark.stats import from_moabb
+    rng = np.random.default_rng(3)
+    records = []
+    for dataset, n_subjects in (("SEED", 7), ("SEED-IV", 6)):
+        for subject in range(1, n_subjects + 1):
+            base = rng.uniform(0.4, 0.8)
+            for session in ("0", "1", "2"):
+                for pipeline, shift in (("EmotionCLIP", 0.04), ("DGCNN", 0.0), ("TS+LR", -0.03)):
+                    records.append({"dataset": dataset, "subject": subject, "session": session, "pipeline": pipeline,
+                                    "score": base + shift + rng.normal(0, 0.05)})
+    moabb_table = pd.DataFrame(records)
+    theirs = compute_dataset_statistics(moabb_table).set_index(["dataset", "pipe1", "pipe2"])
+    ours = paired_comparisons(from_moabb(moabb_table), n_boot=200)
+    assert len(ours) == 6 and set(ours["unit"]) == {"subject"}
+    for _, r in ours.iterrows():
+        a_b = theirs.loc[(r["dataset"], r["model_a"], r["model_b"])]
+        b_a = theirs.loc[(r["dataset"], r["model_b"], r["model_a"])]
+        assert r["n_subjects"] == a_b["nsub"] and r["test"] == PERMUTATION
+        assert r["p"] == pytest.approx(min(1.0, 2 * min(a_b["p"], b_a["p"])))
+        assert r["d_z"] == pytest.approx(a_b["smd"])
+        assert r["mean_diff"] == pytest.approx(100 * (moabb_table[moabb_table["dataset"] == r["dataset"]]
+                                                      .groupby(["pipeline", "subject"])["score"].mean()
+                                                      .unstack(0).eval(f"`{r['model_a']}` - `{r['model_b']}`")
+                                                      .mean()))

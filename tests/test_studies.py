@@ -1,6 +1,7 @@
 """benchmarks/scaling.py and benchmarks/ablation.py run end to end (tiny generated folders, capped epochs)."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -55,12 +56,15 @@ def test_ablation_end_to_end(tmp_path):
                   "--cache", str(tmp_path / "c"))
     assert res.returncode == 0, res.stderr
     rows = pd.read_csv(out / "results.csv")
-    variants = {"sst_legovit (all)", "sst_legovit -augment", "sst_legovit -label_smoothing",
-                "sst_legovit -standardize", "sst_legovit -flatten_pools", "sst_legovit (none)", "frames_logreg"}
+    variants = {"sst_legovit (recipe)", "sst_legovit -augment", "sst_legovit -flatten_pools", "sst_legovit +standardize",
+                "sst_legovit +label_smoothing", "sst_legovit (none)", "frames_logreg"}
     assert set(rows["variant"]) == variants and len(rows) == len(variants) * 2  # x 2 seeds
     assert rows[rows["variant"] != "frames_logreg"]["refit"].all()  # refit after early stopping in every variant
     table = (out / "ablation.md").read_text()
-    assert "| sst_legovit -standardize |" in table and "seeds ±" in table
+    assert "| sst_legovit +standardize |" in table and "seeds ±" in table and "variant − recipe" in table
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["code"] == rows["code"].iloc[0] and prov["finished"] == len(rows) and "sst_legovit -augment" in \
+        prov["variants"]
 
 
 def test_ablation_selected_pieces():
@@ -69,10 +73,16 @@ def test_ablation_selected_pieces():
     ablation = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ablation)
     names = [v.name for v in ablation.variants_for(["emotionclip"], ["emotionclip"], ["flatten_pools", "augment"])]
-    assert names == ["emotionclip (all)", "emotionclip -flatten_pools", "emotionclip -augment"]
-    flat = ablation.variants_for(["emotionclip"], ["emotionclip"], ["flatten_pools"])
-    assert flat[1].params["module_kwargs"].get("band_pool", "mean") == "mean"  # the piece really off
-    assert flat[0].params["module_kwargs"]["band_pool"] == "flatten"
+    assert names == ["emotionclip (recipe)", "emotionclip -augment", "emotionclip -flatten_pools"]
+    flat = ablation.variants_for(["emotionclip"], ["emotionclip"], ["flatten_pools", "augment"])
+    from emoclip_plugin import RECIPE
+    from emoclip_plugin.benchmark.presets import resolve_config
+    smoke = resolve_config("smoke")["models"]["emotionclip"]
+    # the base is what the smoke preset trains (RECIPE on the compact backbone), not a copied literal
+    assert flat[0].params == {} and smoke["augment"] == RECIPE["augment"] and "standardize" not in smoke
+    assert flat[1].params == {"augment": None}  # RECIPE's piece back to the estimator's default
+    assert flat[2].params["module_kwargs"].get("band_pool", "mean") == "mean"  # the piece really off
+    assert flat[2].params["module_kwargs"]["d_model"] == smoke["module_kwargs"]["d_model"]  # the rest as the preset
 
 
 @pytest.mark.parametrize("script, args, message", [
@@ -84,7 +94,7 @@ def test_ablation_selected_pieces():
     ("ablation.py", ["--max-epochs", "0"], "--max-epochs 0: expected an integer >= 1"),
     ("ablation.py", ["--window-seconds", "3.3"], "--window-seconds 3.3: preset 'smoke': features: window_seconds=3.3"),
     ("ablation.py", ["--models", "dgcnn"], "--models: emotionclip and/or sst_legovit"),
-    ("ablation.py", ["--pieces", "dropout"], "--pieces 'dropout': choose from augment, label_smoothing"),
+    ("ablation.py", ["--pieces", "dropout"], "--pieces 'dropout': choose from augment, flatten_pools, standardize, label_smoothing"),
 ])
 def test_study_scripts_reject_bad_options(script, args, message, tmp_path):
     res = _script(script, *args, "--out", str(tmp_path / "o"))

@@ -200,6 +200,19 @@ def meta_analysis(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def from_moabb(results: pd.DataFrame) -> pd.DataFrame:
+    """MOABB's results table (``score, subject, session, pipeline, dataset``, e.g. ``run_moabb.py``'s
+    ``moabb_results.csv``) as benchmark rows, so :func:`paired_comparisons` runs on it: one fold per subject and
+    session, the pipeline as the model, the score as the accuracy."""
+    rows = pd.DataFrame({"dataset": results["dataset"].astype(str), "data": "moabb",
+                         "protocol": results.get("evaluation", pd.Series("moabb", results.index)).astype(str),
+                         "preset": results.get("preset", pd.Series("", results.index)).astype(str),
+                         "model": results["pipeline"].astype(str),
+                         "fold": results["subject"].astype(str) + "/" + results["session"].astype(str),
+                         "test_subject": results["subject"], "seed": 0, "accuracy": results["score"].astype(float)})
+    return rows
+
+
 def comparisons_markdown(table: pd.DataFrame) -> str:
     """The comparisons as a markdown table (differences in accuracy points)."""
     lines = ["| dataset | protocol | preset | model a − model b | subjects (folds) | mean difference | d_z | 95 % CI "

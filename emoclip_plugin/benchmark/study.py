@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import datetime as _dt
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -122,6 +123,7 @@ def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], s
     table.
     """
     from .. import __version__
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     out, cache = Path(out), Path(cache)
     config = resolve_config(preset, overrides={"cross_subject": "pooled", **(overrides or {})})
     tasks, extra = [], {}
@@ -169,7 +171,27 @@ def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], s
     execute(todo, on_result, on_error, jobs=jobs, validation=config["validation"])
     frame = table()
     atomic_write(out / "results.csv", frame.to_csv(index=False))
+    write_provenance(out, started, {"preset": preset, "seeds": seeds, "max_folds": max_folds, "jobs": jobs,
+                                    "threads": threads, "overrides": overrides or {}, "max_epochs": max_epochs,
+                                    "folders": [f.label for f in folders],
+                                    "variants": {v.name: {"model": v.model, "params": v.params} for v in variants},
+                                    "tasks": len(tasks), "finished": len(finished)})
     return frame
+
+
+def write_provenance(out: Path, started: str, settings: dict) -> Path:
+    """``out/provenance.json`` of a study: command, start / end time, host, the code fingerprint and git commit,
+    package versions and the study's settings."""
+    import json
+    import socket
+    import sys
+    from ..fingerprint import code_provenance, package_versions
+    record = {"command": [sys.executable] + sys.argv, "started": started,
+              "ended": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "host": socket.gethostname(),
+              **code_provenance(), "versions": package_versions(), **settings}
+    path = Path(out) / "provenance.json"
+    atomic_write(path, json.dumps(record, indent=1, default=str))
+    return path
 
 
 def summarise(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
