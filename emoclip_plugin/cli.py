@@ -94,7 +94,7 @@ def _validate(args) -> dict:
     """Check every option before any work; returns the resolved run settings."""
     from .benchmark.presets import ConfigError, PRESETS, resolve_config
     from .data.folders import DataFolderError, detect_family
-    from .estimators import estimator_input_kind, list_estimators
+    from .estimators import estimator_input_kind, get_estimator, list_estimators
 
     if args.dataset is not None and args.dataset not in DATASETS + ("all",):
         raise UsageError(f"--dataset {args.dataset!r}: choose from {', '.join(DATASETS + ('all',))}")
@@ -182,6 +182,14 @@ def _validate(args) -> dict:
     bad = [m for m in models if m not in list_estimators()]
     if bad or not models:
         raise UsageError(f"--models: unknown {bad or 'empty list'}; choose from {', '.join(list_estimators())}")
+    for name, config in configs.items():  # estimator parameters: checked before any feature is computed
+        for model in models:
+            try:
+                estimator = get_estimator(model, **config["models"].get(model, {}))
+                if hasattr(estimator, "_check_params"):
+                    estimator.set_params(device="cpu", precision="32")._check_params()
+            except (TypeError, ValueError) as err:
+                raise UsageError(f"preset {name}, model {model}: {_one_line(err)}") from None
     for dataset, family, root, _ in sources:
         if family.endswith("-features"):
             usable = [m for m in models if estimator_input_kind(m) in ("de", "de_grid")]

@@ -424,3 +424,19 @@ def test_one_cache_layout_and_the_cache_command(seed_root, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["cache", "clear", "--cache", str(cache)])
     assert exc.value.code == 2 and "clear needs what to remove" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("models:\n  dgcnn: {lr: -1}\n", "preset smoke, model dgcnn: DGCNNClassifier: lr=-1; expected a positive number"),
+    ("models:\n  dgcnn: {learning_rate: 0.1}\n", "model dgcnn: .*unexpected keyword argument 'learning_rate'"),
+    ("models:\n  emotionclip: {augment: {noise: -1}}\n", "model emotionclip: .*noise"),
+])
+def test_estimator_parameters_checked_before_features(yaml_text, message, tmp_path, capsys):
+    """A bad estimator parameter in the config is one line and exit 2 before any folder is written or read."""
+    import re
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(yaml_text)
+    with pytest.raises(SystemExit) as exc:
+        run(["--config", str(cfg), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "c")])
+    assert exc.value.code == 2 and re.search(message, capsys.readouterr().err)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "c").exists()
