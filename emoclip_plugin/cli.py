@@ -286,7 +286,7 @@ def run(argv: list[str] | None = None) -> int:
     from .benchmark.presets import config_hash, feature_settings
     from .fingerprint import package_versions
     from .benchmark.report import majority_rates, plot_all, plot_comparisons, write_summary
-    from .benchmark.stats import paired_comparisons
+    from .benchmark.stats import meta_analysis, paired_comparisons
     from .benchmark.runner import build_tasks, execute, prepare_data
     from .benchmark.store import ResultStore, atomic_write, result_list, rows_frame
     from .data.cache import default_cache_dir
@@ -425,7 +425,10 @@ def run(argv: list[str] | None = None) -> int:
     chance.update(majority_rates(flat))
     comparisons = paired_comparisons(rows)
     atomic_write(out / "comparisons.csv", comparisons.to_csv(index=False))
-    text = write_summary(rows, out, configs, chance, comparisons)
+    meta = meta_analysis(comparisons)
+    if not meta.empty:  # a pair that ran on SEED and SEED-IV: Stouffer's combination, as MOABB does
+        atomic_write(out / "meta_analysis.csv", meta.to_csv(index=False))
+    text = write_summary(rows, out, configs, chance, comparisons, meta)
     plots = plot_all(flat, out, class_names, chance) + plot_comparisons(comparisons, out)
     provenance["finished"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     if not rows.empty:

@@ -210,6 +210,12 @@ def test_end_to_end_both_datasets_both_protocols(seed_root, seed_iv_root, tmp_pa
     assert code == 0
     rows = pd.read_csv(out / "results.csv")
     assert list(rows.columns) == COLUMNS
+    # both datasets ran every pair: the SEED + SEED-IV Stouffer combination, one row per protocol and pair
+    meta = pd.read_csv(out / "meta_analysis.csv")
+    assert len(meta) == 3 * 6 and (meta["n_subjects"] == 5).all() and meta["p_stouffer"].between(0, 1).all()
+    assert "## Meta-analysis over datasets" in (out / "summary.md").read_text()
+    comparisons = pd.read_csv(out / "comparisons.csv")
+    assert (comparisons["unit"] == "subject").all() and set(comparisons["test"]) == {"sign-flip (exact)"}
     # SEED: 3 subjects -> 3 pooled LOSO folds + 9 cross-time + 9 within-subject folds; SEED-IV: 2 subjects -> 2 + 6
     # + 6; x 4 models
     assert len(rows) == 4 * (3 + 9 + 9 + 2 + 6 + 6)

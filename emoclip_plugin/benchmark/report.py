@@ -110,12 +110,13 @@ def _shot_text(config: dict) -> str:
 
 
 def write_summary(rows: pd.DataFrame, out: Path, configs: dict[str, dict], chance: dict,
-                  comparisons: pd.DataFrame | None = None) -> str:
+                  comparisons: pd.DataFrame | None = None, meta: pd.DataFrame | None = None) -> str:
     """Write ``out/summary.md`` and return its text.
 
     ``configs``: preset name -> resolved configuration (one, or several presets run on the same folds); ``chance``:
     dataset -> chance accuracy, and ``(dataset, "shared")`` -> the majority rate of the cross-dataset shared-class
-    test windows; ``comparisons`` (:func:`.stats.paired_comparisons`) adds the paired-comparison tables."""
+    test windows; ``comparisons`` (:func:`.stats.paired_comparisons`) adds the paired-comparison tables and ``meta``
+    (:func:`.stats.meta_analysis`) the SEED + SEED-IV combination."""
     table = summary_table(rows)
     names = list(configs)
     title = f"preset `{names[0]}`" if len(names) == 1 else "presets " + ", ".join(f"`{n}`" for n in names)
@@ -188,6 +189,16 @@ def write_summary(rows: pd.DataFrame, out: Path, configs: dict[str, dict], chanc
             part = comparisons[kinds == kind]
             if not part.empty:
                 lines += [f"## {heading}", "", explanation, "", comparisons_markdown(part), ""]
+    if meta is not None and not meta.empty:
+        lines += ["## Meta-analysis over datasets", "",
+                  "Each pair that ran on several datasets: one-sided p-values in the direction of each dataset's mean "
+                  "difference combined with Stouffer's method, weights sqrt(subjects) (as MOABB's `combine_pvalues`), "
+                  "reported two-sided; d_z combined with the same weights. Also in `meta_analysis.csv`.", "",
+                  "| protocol | preset | model a − model b | datasets | subjects | d_z | Stouffer p |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['protocol']} | {r['preset']} | {r['model_a']} − {r['model_b']} | {r['datasets']} | "
+                  f"{r['n_subjects']} | {r['d_z']:+.2f} | {r['p_stouffer']:.3g} |" for _, r in meta.iterrows()]
+        lines.append("")
     text = "\n".join(lines)
     (out / "summary.md").write_text(text)
     return text
