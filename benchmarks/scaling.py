@@ -1,12 +1,16 @@
-"""Data scaling: accuracy against training windows per fold, on generated SEED folders of growing size.
+"""Data scaling: accuracy against the number of training subjects, with the same test subjects at every point.
 
-Each model trains on generated SEED-format folders with more subjects and longer trials (pooled leave-one-subject-out,
-the first ``--folds`` test subjects, the benchmark's ``smoke`` preset recipes), so one sees how much data each model
-needs, e.g. when SST-LegoViT overtakes the input probes. Writes ``OUT/results.csv``, ``OUT/scaling.md`` (table) and
-``OUT/scaling.png`` (accuracy vs training windows per fold). Synthetic data: the numbers say nothing about real SEED.
+One generated SEED-format folder per trial length (``--subjects`` subjects, generator seed 0); each of the first
+``--folds`` subjects is a test subject at every point of the curve, and each point trains on ``n`` of the other
+subjects (``--train-subjects``; nested sets, the same for every model: ``study.training_subjects``), so the points
+differ only in the training data, never in who is tested. The benchmark's ``smoke`` preset recipes, pooled
+leave-one-subject-out. Writes ``OUT/results.csv``, ``OUT/scaling.md`` (table, and for each model the paired change
+from the fewest to the most training subjects over the test subjects, with its exact sign-flip p) and
+``OUT/scaling.png`` (mean ± std over test subjects, each test subject's own line). Synthetic data: the numbers say
+nothing about real SEED.
 
-    python benchmarks/scaling.py                       # 5 / 10 / 15 subjects x 20 / 60 s trials, compact backbone
-    python benchmarks/scaling.py --subjects 5,10 --seconds 20 --models frames_logreg,emotionclip --jobs 2
+    python benchmarks/scaling.py                       # 15 subjects, 4 / 9 / 14 training subjects, 20 / 60 s trials
+    python benchmarks/scaling.py --subjects 10 --train-subjects 3,6,9 --seconds 20 --models frames_logreg,emotionclip
 """
 from __future__ import annotations
 
@@ -18,13 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main(argv: list[str] | None = None) -> int:
-    from emoclip_plugin.benchmark.study import (Folder, Variant, add_run_options, run_options, run_study, summarise,
-                                                window_note)
+    from emoclip_plugin.benchmark.stats import subject_test
+    from emoclip_plugin.benchmark.study import (Folder, Variant, add_run_options, run_options, run_study, window_note)
     from emoclip_plugin.estimators import list_estimators
     p = argparse.ArgumentParser(prog="scaling.py", description=__doc__.split("\n")[0])
     p.add_argument("--dataset", default="seed", help="seed | seed-iv (default seed)")
-    p.add_argument("--subjects", default="5,10,15", help="subjects per generated folder (default 5,10,15)")
-    p.add_argument("--seconds", default="20,60", help="trial lengths in s (default 20,60)")
+    p.add_argument("--subjects", type=int, default=15, help="subjects of each generated folder (default 15)")
+    p.add_argument("--train-subjects", dest="train_subjects", default="4,9,14",
+                   help="training-subject counts, the points of the curve (default 4,9,14)")
+    p.add_argument("--seconds", default="20,60", help="trial lengths in s, one folder each (default 20,60)")
     p.add_argument("--models", default="frames_logreg,emotionclip_mlp,emotionclip,sst_legovit,dgcnn,de_logreg",
                    help="comma-separated benchmark model names")
     p.add_argument("--backbone", default="compact", help="compact (smoke preset) | paper (paper-size SST-LegoViT; "
@@ -38,64 +44,69 @@ def main(argv: list[str] | None = None) -> int:
     if args.backbone not in ("compact", "paper"):
         p.error(f"--backbone {args.backbone!r}: choose from compact, paper")
     try:
-        folders = [Folder(args.dataset, int(n), float(s)) for n in args.subjects.split(",")
-                   for s in args.seconds.split(",")]
+        counts = sorted({int(v) for v in args.train_subjects.split(",") if v.strip()})
+        folders = [Folder(args.dataset, args.subjects, float(s)) for s in args.seconds.split(",")]
     except ValueError as err:
-        p.error(f"--dataset / --subjects / --seconds: {err}")
+        p.error(f"--dataset / --subjects / --train-subjects / --seconds: {err}")
+    if not counts or counts[0] < 1 or counts[-1] > args.subjects - 1:
+        p.error(f"--train-subjects {args.train_subjects!r}: expected counts between 1 and {args.subjects - 1} "
+                f"(--subjects {args.subjects} minus the test subject)")
+    if args.folds > args.subjects:
+        p.error(f"--folds {args.folds}: the folders have {args.subjects} subjects")
     variants = []
     for m in models:
         paper = args.backbone == "paper" and m in ("emotionclip", "sst_legovit")
         variants.append(Variant(f"{m}-paper" if paper else m, m, {"module_kwargs": {}} if paper else {}))
-    frame = run_study(args.out, folders, variants, **options)
+    frame = run_study(args.out, folders, variants, train_subjects=counts, **options)
     if frame.empty:
         print("no finished tasks", file=sys.stderr)
         return 1
-    table = summarise(frame, ["folder", "variant"])
-    windows = frame.groupby(["folder", "variant"], sort=False)["n_train"].mean().rename("train_windows")
-    table = table.merge(windows.reset_index(), on=["folder", "variant"])
-    lines = ["| folder | model | training windows / fold | accuracy % (mean ± std over folds) | folds x seeds |",
-             "|---|---|---|---|---|"]
-    for r in table.itertuples():
-        lines.append(f"| {r.folder} | {r.variant} | {r.train_windows:.0f} | {r.accuracy:.1f} ± {r.std_folds:.1f} | "
-                     f"{r.folds} x {r.seeds} |")
+    frame["accuracy_pct"] = 100 * frame["accuracy"]
+    per_subject = (frame.groupby(["folder", "variant", "n_train_subjects", "test_subject"], sort=False)
+                   .agg(accuracy=("accuracy_pct", "mean"), n_train=("n_train", "mean")).reset_index())
+    lines = ["| folder | model | training subjects | training windows / fold | accuracy % (mean ± std over test "
+             "subjects) | per test subject |", "|---|---|---|---|---|---|"]
+    for (folder, variant, n), g in per_subject.groupby(["folder", "variant", "n_train_subjects"], sort=False):
+        g = g.sort_values("test_subject")
+        lines.append(f"| {folder} | {variant} | {n} | {g['n_train'].mean():.0f} | {g['accuracy'].mean():.1f} ± "
+                     f"{g['accuracy'].std(ddof=0):.1f} | "
+                     + ", ".join(f"s{int(t)}: {a:.1f}" for t, a in zip(g["test_subject"], g["accuracy"])) + " |")
+    lines += ["", f"Change from {counts[0]} to {counts[-1]} training subjects, paired over the same test subjects "
+              "(exact sign-flip test; with k test subjects no p is below 2 / 2^k):", "",
+              "| folder | model | change (points) | test subjects | p |", "|---|---|---|---|---|"]
+    verdicts = {}
+    for (folder, variant), g in per_subject.groupby(["folder", "variant"], sort=False):
+        wide = g.pivot(index="test_subject", columns="n_train_subjects", values="accuracy").dropna()
+        if counts[0] not in wide or counts[-1] not in wide or wide.empty:
+            continue
+        diff = (wide[counts[-1]] - wide[counts[0]]).to_numpy()
+        _, pvalue = subject_test(diff)
+        verdicts[(folder, variant)] = (diff.mean(), pvalue, len(diff))
+        lines.append(f"| {folder} | {variant} | {diff.mean():+.1f} | {len(diff)} | {pvalue:.3g} |")
     text = "\n".join(lines)
-    (args.out / "scaling.md").write_text(text + "\n\n(synthetic data, pooled LOSO, first "
-                                         f"{args.folds} test subjects{window_note(args)}; benchmarks/scaling.py)\n")
+    (args.out / "scaling.md").write_text(text + f"\n\n(synthetic data, pooled LOSO, test subjects 1-{args.folds} at "
+                                         f"every point{window_note(args)}; benchmarks/scaling.py)\n")
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    probe = "frames_logreg" if "frames_logreg" in set(frame["variant"]) else None
-    fig, axes = plt.subplots(1, 2 if probe else 1, figsize=(13 if probe else 7, 4.5), squeeze=False)
-    ax = axes[0, 0]
-    colours = {name: f"C{i}" for i, name in enumerate(dict.fromkeys(table["variant"]))}  # the same in both panels
-    for name, group in table.groupby("variant", sort=False):
-        group = group.sort_values("train_windows")
-        ax.errorbar(group["train_windows"], group["accuracy"], yerr=group["std_folds"], marker="o", capsize=3,
-                    label=name, color=colours[name])
-    ax.set_xscale("log")
-    ax.set_xlabel("training windows per fold (each model's own input)")
-    ax.set_ylabel("accuracy (%)")
-    ax.set_title(f"Data scaling on generated {args.dataset} folders (synthetic)")
-    ax.legend(fontsize=8)
-    if probe:
-        # Folders of different sizes draw different test subjects; the difference to the probe on the same fold and
-        # seed takes the subject's difficulty out.
-        keys = ["folder", "fold", "seed"]
-        ref = frame[frame["variant"] == probe].set_index(keys)[["accuracy", "n_train"]]
-        paired = frame[frame["variant"] != probe].join(ref, on=keys, rsuffix="_probe")
-        paired = paired.dropna(subset=["accuracy_probe"])
-        paired["diff"] = 100 * (paired["accuracy"] - paired["accuracy_probe"])
-        ax = axes[0, 1]
-        for name, group in paired.groupby("variant", sort=False):
-            points = group.groupby("folder", sort=False).agg(x=("n_train_probe", "mean"), y=("diff", "mean"))
-            points = points.sort_values("x")
-            ax.plot(points["x"], points["y"], marker="o", label=name, color=colours[name])
-        ax.axhline(0, color="grey", lw=1)
-        ax.set_xscale("log")
-        ax.set_xlabel(f"training windows per fold ({probe}'s input: EmotionCLIP's frame grids)")
-        ax.set_ylabel(f"accuracy − {probe} on the same fold (points)")
-        ax.set_title("Against the probe of EmotionCLIP's input")
-        ax.legend(fontsize=8)
+    folder_names = list(dict.fromkeys(per_subject["folder"]))
+    fig, axes = plt.subplots(1, len(folder_names), figsize=(6.5 * len(folder_names), 4.8), squeeze=False)
+    colours = {name: f"C{i}" for i, name in enumerate(dict.fromkeys(per_subject["variant"]))}
+    for ax, folder in zip(axes[0], folder_names):
+        part = per_subject[per_subject["folder"] == folder]
+        for variant, g in part.groupby("variant", sort=False):
+            for _, one in g.groupby("test_subject"):
+                one = one.sort_values("n_train_subjects")
+                ax.plot(one["n_train_subjects"], one["accuracy"], color=colours[variant], alpha=0.25, lw=1)
+            mean = g.groupby("n_train_subjects")["accuracy"].agg(["mean", "std"]).sort_index()
+            change, pvalue, k = verdicts.get((folder, variant), (float("nan"), float("nan"), 0))
+            ax.errorbar(mean.index, mean["mean"], yerr=mean["std"].fillna(0), marker="o", capsize=3,
+                        color=colours[variant], label=f"{variant}: {change:+.1f} pts, p = {pvalue:.2g} (n = {k})")
+        ax.set_xticks(counts, [str(c) for c in counts])
+        ax.set_xlabel("training subjects (nested sets; the same test subjects at every point)")
+        ax.set_ylabel("accuracy (%)")
+        ax.set_title(f"{folder} (synthetic): mean ± std over {args.folds} test subjects", fontsize=9)
+        ax.legend(fontsize=7, title=f"change {counts[0]} -> {counts[-1]}, sign-flip p", title_fontsize=7)
     fig.tight_layout()
     fig.savefig(args.out / "scaling.png", dpi=120)
     print(text)

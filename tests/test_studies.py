@@ -18,20 +18,23 @@ def _script(name: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_scaling_end_to_end(tmp_path):
+    """The same test subjects at every point; each point trains on nested subsets of the other subjects."""
     out = tmp_path / "scaling"
-    res = _script("scaling.py", "--subjects", "2,3", "--seconds", "9", "--models", "frames_logreg,dgcnn",
-                  "--folds", "1", "--max-epochs", "3", "--out", str(out), "--cache", str(tmp_path / "c"))
+    args = ("--subjects", "4", "--train-subjects", "1,3", "--seconds", "9", "--models", "frames_logreg,dgcnn",
+            "--folds", "2", "--max-epochs", "3", "--out", str(out), "--cache", str(tmp_path / "c"))
+    res = _script("scaling.py", *args)
     assert res.returncode == 0, res.stderr
     rows = pd.read_csv(out / "results.csv")
-    # 2 folders x 2 models x 1 fold; more subjects -> more training windows per fold
-    assert len(rows) == 4 and set(rows["variant"]) == {"frames_logreg", "dgcnn"}
-    n = rows[rows["variant"] == "dgcnn"].set_index("folder")["n_train"]
-    assert n["seed-3subj-9s-gen0"] > n["seed-2subj-9s-gen0"]
-    assert (out / "scaling.png").stat().st_size > 1000 and "| seed-3subj-9s-gen0 | dgcnn |" in (
-        out / "scaling.md").read_text()
-    again = _script("scaling.py", "--subjects", "2,3", "--seconds", "9", "--models", "frames_logreg,dgcnn",
-                    "--folds", "1", "--max-epochs", "3", "--out", str(out), "--cache", str(tmp_path / "c"))
-    assert "4 finished earlier, 0 to run" in again.stdout  # resumable
+    # 1 folder x 2 models x 2 test subjects x 2 training-subject counts
+    assert len(rows) == 8 and set(rows["variant"]) == {"frames_logreg", "dgcnn"}
+    assert set(rows.groupby("n_train_subjects")["test_subject"].agg(frozenset)) == {frozenset({1, 2})}
+    n = rows[rows["variant"] == "dgcnn"].groupby("n_train_subjects")["n_train"].mean()
+    assert n[3] == 3 * n[1]  # three training subjects' windows instead of one (equal-sized generated subjects)
+    table = (out / "scaling.md").read_text()
+    assert "| seed-4subj-9s-gen0 | dgcnn | 3 |" in table and "Change from 1 to 3 training subjects" in table
+    assert (out / "scaling.png").stat().st_size > 1000
+    again = _script("scaling.py", *args)
+    assert "8 finished earlier, 0 to run" in again.stdout  # resumable
 
 
 def test_scaling_window_seconds(tmp_path):
@@ -40,8 +43,9 @@ def test_scaling_window_seconds(tmp_path):
     n = {}
     for window in ("2", "4"):
         out = tmp_path / f"w{window}"
-        res = _script("scaling.py", "--subjects", "3", "--seconds", "13", "--models", "frames_logreg", "--folds", "1",
-                      "--window-seconds", window, "--out", str(out), "--cache", str(tmp_path / "c"))
+        res = _script("scaling.py", "--subjects", "3", "--train-subjects", "2", "--seconds", "13", "--models",
+                      "frames_logreg", "--folds", "1", "--window-seconds", window, "--out", str(out), "--cache",
+                      str(tmp_path / "c"))
         assert res.returncode == 0, res.stderr
         rows = pd.read_csv(out / "results.csv")
         assert (rows["features"].map(lambda f: json.loads(f)["window_seconds"]) == float(window)).all()
@@ -87,6 +91,7 @@ def test_ablation_selected_pieces():
 
 @pytest.mark.parametrize("script, args, message", [
     ("scaling.py", ["--subjects", "1"], "1 subjects: expected between 2 and 15"),
+    ("scaling.py", ["--subjects", "5", "--train-subjects", "2,5"], "expected counts between 1 and 4"),
     ("scaling.py", ["--seeds", "a"], "--seeds 'a': expected comma-separated integers"),
     ("scaling.py", ["--jobs", "0"], "--jobs 0: expected an integer >= 1"),
     ("scaling.py", ["--models", "resnet"], "--models: choose from"),

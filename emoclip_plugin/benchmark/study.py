@@ -14,11 +14,13 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..data.synthetic import GENERATOR_VERSION, write_folder
 from ..estimators import estimator_input_kind, get_estimator
-from .presets import resolve_config
+from ..protocols import fit_groups
+from .presets import config_hash, resolve_config
 from .runner import build_tasks, execute, prepare_data
 from .store import ResultStore, atomic_write
 
@@ -111,12 +113,27 @@ def window_note(args: argparse.Namespace) -> str:
     return f"; EmotionCLIP grids over {args.window_seconds:g}-s windows" if args.window_seconds else ""
 
 
+def training_subjects(subjects: list[int], test_subject: int, n: int, seed: int = 0) -> list[int]:
+    """The ``n`` training subjects of a fold with ``test_subject`` out: the first ``n`` of a permutation of the other
+    subjects seeded by ``(seed, test_subject)``, so the sets are nested (``n = 4`` is inside ``n = 9``) and the same for
+    every model."""
+    others = sorted(s for s in subjects if s != test_subject)
+    if not 1 <= n <= len(others):
+        raise ValueError(f"{n} training subjects: the folder has {len(others)} besides test subject {test_subject}")
+    order = np.random.default_rng([seed, test_subject]).permutation(others)
+    return sorted(int(s) for s in order[:n])
+
+
 def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], seeds: list[int], cache: str | Path,
               preset: str = "smoke", max_folds: int | None = None, jobs: int = 1, threads: int = 1,
-              overrides: dict | None = None, max_epochs: int | None = None) -> pd.DataFrame:
+              overrides: dict | None = None, max_epochs: int | None = None,
+              train_subjects: list[int] | None = None) -> pd.DataFrame:
     """Run every variant on every folder (pooled LOSO, the first ``max_folds`` test subjects) for every seed.
 
-    ``max_epochs`` caps the neural models' epochs (a quick check; ``None``: the preset's).
+    ``max_epochs`` caps the neural models' epochs (a quick check; ``None``: the preset's). ``train_subjects``: run each
+    fold once per count ``n``, training on ``n`` of the other subjects only (:func:`training_subjects`: nested, the
+    same for every model), with the same test subjects throughout — a data-scaling curve whose points differ only in
+    the training data (the rows get ``n_train_subjects``).
 
     Results go to ``out/folds/*.json`` (a re-run skips finished tasks) and ``out/results.csv`` with the columns of the
     benchmark plus ``folder``, ``variant`` and ``n_windows`` (the folder's windows of the variant's input). Returns that
@@ -142,12 +159,24 @@ def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], s
             grid = build_tasks(prepared, [folder.dataset], ["cross-subject"], [variant.model], cfg, preset, seeds,
                                threads, cache / "splits", {folder.dataset: "synthetic"}, __version__)
             subjects = list(dict.fromkeys(t.fold.test_subject for t in grid))[:max_folds]
-            n_windows = len(prepared[(folder.dataset, estimator_input_kind(variant.model))].y)
+            prep = prepared[(folder.dataset, estimator_input_kind(variant.model))]
+            n_windows = len(prep.y)
+            everyone = sorted(prep.info["subject_id"].unique().tolist())
             for task in grid:
-                if task.fold.test_subject in subjects:
-                    task = replace(task, task_id=f"{folder.label}__{variant.name}__{task.task_id}")
-                    tasks.append(task)
-                    extra[task.task_id] = {"folder": folder.label, "variant": variant.name, "n_windows": n_windows}
+                if task.fold.test_subject not in subjects:
+                    continue
+                for n in train_subjects or [None]:
+                    label = folder.label if n is None else f"{folder.label}-train{n}"
+                    t = replace(task, task_id=f"{label}__{variant.name}__{task.task_id}")
+                    if n is not None:
+                        keep = training_subjects(everyone, task.fold.test_subject, n)
+                        rows = task.fold.train[np.isin(prep.info["subject_id"].to_numpy()[task.fold.train], keep)]
+                        fold = replace(task.fold, train=rows)
+                        t = replace(t, fold=fold, groups=fit_groups(fold, prep.info),
+                                    config_hash=config_hash({"task": task.config_hash, "train_subjects": keep}))
+                    tasks.append(t)
+                    extra[t.task_id] = {"folder": folder.label, "variant": variant.name, "n_windows": n_windows,
+                                        **({} if n is None else {"n_train_subjects": n})}
     store = ResultStore(out)
     finished = {t.task_id: r for t in tasks if (r := store.load(t.task_id, t.config_hash, t.code)) is not None}
     todo = [t for t in tasks if t.task_id not in finished]
@@ -173,7 +202,7 @@ def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], s
     atomic_write(out / "results.csv", frame.to_csv(index=False))
     write_provenance(out, started, {"preset": preset, "seeds": seeds, "max_folds": max_folds, "jobs": jobs,
                                     "threads": threads, "overrides": overrides or {}, "max_epochs": max_epochs,
-                                    "folders": [f.label for f in folders],
+                                    "folders": [f.label for f in folders], "train_subjects": train_subjects,
                                     "variants": {v.name: {"model": v.model, "params": v.params} for v in variants},
                                     "tasks": len(tasks), "finished": len(finished)})
     return frame
