@@ -12,6 +12,9 @@ Kinds (the first word after ``table:``):
   benchmark's own report code (mean ± std over folds);
 * ``comparisons DIR [models|presets] [pairs=a:b,c:d]`` — the paired comparisons recomputed from ``DIR/results.csv``
   with the benchmark's statistics (test subject as the unit), optionally only the listed pairs;
+* ``ablation DIR`` — a recipe ablation's variants from ``DIR/results.csv`` and each against the recipe over test
+  subjects;
+* ``sweep DIR`` — the architecture sweep's table from its raw JSON lines;
 * ``file DIR/FILE`` — the artefact file verbatim (a study's printed table, or a script's raw output in a code block
   when the file does not end in ``.md``).
 
@@ -138,7 +141,49 @@ def sweep(root: Path, rel: str, *options: str) -> str:
     return _table(["variant"] + [f"{fam}: mean (last epoch per test subject)" for fam in fams], body)
 
 
-KINDS = {"summary": summary, "comparisons": comparisons, "file": file, "sweep": sweep}
+def ablation(root: Path, rel: str, *options: str) -> str:
+    """A recipe ablation from a study's ``results.csv`` (``benchmarks/ablation.py``): per folder and variant the
+    accuracy (mean ± std over folds, each fold averaged over seeds; the std over seeds), then each variant against
+    the recipe with the test subject as the unit (mean difference, bootstrap interval, exact sign-flip p). With
+    ``base=NAME`` the reference variant is NAME (default: the one ending in ``(recipe)``)."""
+    import pandas as pd
+
+    from emoclip_plugin.benchmark.stats import compare
+    from emoclip_plugin.benchmark.study import summarise
+    folder = _folder(root, rel, ("results.csv", "command.txt"))
+    frame = pd.read_csv(folder / "results.csv")
+    base = next((o[len("base="):] for o in options if o.startswith("base=")), None)
+    table = summarise(frame, ["folder", "variant"])
+    labels = list(dict.fromkeys(frame["folder"]))
+    variants = list(dict.fromkeys(frame["variant"]))
+    body = []
+    for name in variants:
+        cells = [name]
+        for label in labels:
+            r = table[(table["folder"] == label) & (table["variant"] == name)]
+            cells.append("—" if r.empty else f"{r['accuracy'].iloc[0]:.1f} ± {r['std_folds'].iloc[0]:.1f} (seeds ± "
+                                             f"{r['std_seeds'].iloc[0]:.1f}; {r['folds'].iloc[0]} x "
+                                             f"{r['seeds'].iloc[0]})")
+        body.append(cells)
+    out = _table(["variant"] + [f"{label}: accuracy % (folds x seeds)" for label in labels], body)
+    reference = base or next((v for v in variants if v.endswith("(recipe)")), None)
+    if reference is None:
+        return out
+    paired = []
+    for name in variants:
+        if name == reference or name.split(" ")[0] != reference.split(" ")[0]:
+            continue
+        cells = [f"{name} − {reference}"]
+        for label in labels:
+            found = compare(frame[frame["folder"] == label], "variant", [(name, reference)], n_boot=10000)
+            cells.append("—" if not found else f"{found[0]['mean_diff']:+.1f} [{found[0]['ci_low']:+.1f}, "
+                                               f"{found[0]['ci_high']:+.1f}], p {found[0]['p']:.3g} "
+                                               f"(n {found[0]['n_subjects']})")
+        paired.append(cells)
+    return out + "\n\n" + _table(["paired over test subjects"] + labels, paired)
+
+
+KINDS = {"summary": summary, "comparisons": comparisons, "file": file, "sweep": sweep, "ablation": ablation}
 
 
 def render(spec: str, root: Path = ROOT) -> str:

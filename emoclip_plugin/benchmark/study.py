@@ -80,6 +80,9 @@ def add_run_options(parser: argparse.ArgumentParser, out: str, folds: int, seeds
     parser.add_argument("--cache", type=Path, default=None, help="cache folder (default $EMOCLIP_CACHE or "
                                                                  "~/.cache/emoclip-plugin)")
     parser.add_argument("--out", type=Path, default=Path(out), help=f"results folder (default {out})")
+    parser.add_argument("--resume-any-code", dest="resume_any_code", action="store_true",
+                        help="reuse finished tasks computed by other code (another code fingerprint); recorded in "
+                             "provenance.json")
 
 
 def run_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict:
@@ -104,7 +107,7 @@ def run_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> di
             parser.error(f"--window-seconds {args.window_seconds:g}: {err}")
     return {"seeds": seeds, "overrides": overrides, "cache": args.cache or default_cache_dir(), "max_folds": args.folds,
             "jobs": args.jobs, "threads": args.threads or max(1, (os.cpu_count() or 1) // args.jobs),
-            "max_epochs": args.max_epochs}
+            "max_epochs": args.max_epochs, "resume_any_code": bool(args.resume_any_code)}
 
 
 def window_note(args: argparse.Namespace) -> str:
@@ -127,7 +130,7 @@ def training_subjects(subjects: list[int], test_subject: int, n: int, seed: int 
 def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], seeds: list[int], cache: str | Path,
               preset: str = "smoke", max_folds: int | None = None, jobs: int = 1, threads: int = 1,
               overrides: dict | None = None, max_epochs: int | None = None,
-              train_subjects: list[int] | None = None) -> pd.DataFrame:
+              train_subjects: list[int] | None = None, resume_any_code: bool = False) -> pd.DataFrame:
     """Run every variant on every folder (pooled LOSO, the first ``max_folds`` test subjects) for every seed.
 
     ``max_epochs`` caps the neural models' epochs (a quick check; ``None``: the preset's). ``train_subjects``: run each
@@ -178,7 +181,8 @@ def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], s
                     extra[t.task_id] = {"folder": folder.label, "variant": variant.name, "n_windows": n_windows,
                                         **({} if n is None else {"n_train_subjects": n})}
     store = ResultStore(out)
-    finished = {t.task_id: r for t in tasks if (r := store.load(t.task_id, t.config_hash, t.code)) is not None}
+    finished = {t.task_id: r for t in tasks
+                if (r := store.load(t.task_id, t.config_hash, None if resume_any_code else t.code)) is not None}
     todo = [t for t in tasks if t.task_id not in finished]
     print(f"{len(tasks)} tasks: {len(finished)} finished earlier, {len(todo)} to run with {jobs} job(s)", flush=True)
 
@@ -202,6 +206,7 @@ def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], s
     atomic_write(out / "results.csv", frame.to_csv(index=False))
     write_provenance(out, started, {"preset": preset, "seeds": seeds, "max_folds": max_folds, "jobs": jobs,
                                     "threads": threads, "overrides": overrides or {}, "max_epochs": max_epochs,
+                                    "resume_any_code": resume_any_code,
                                     "folders": [f.label for f in folders], "train_subjects": train_subjects,
                                     "variants": {v.name: {"model": v.model, "params": v.params} for v in variants},
                                     "tasks": len(tasks), "finished": len(finished)})
