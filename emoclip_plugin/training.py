@@ -56,16 +56,20 @@ class DeviceBatches:
     ``X``: tensor ``[n, ...]``; ``y``: tensor ``[n]`` or ``None``.
     """
 
-    def __init__(self, X: torch.Tensor, y: torch.Tensor | None, batch_size: int, shuffle: bool = False):
+    def __init__(self, X: torch.Tensor, y: torch.Tensor | None, batch_size: int, shuffle: bool = False,
+                 drop_last: bool = False):
         self.X, self.y, self.batch_size, self.shuffle = X, y, int(batch_size), bool(shuffle)
+        self.drop_last = bool(drop_last)
 
     def __len__(self) -> int:
-        return math.ceil(len(self.X) / self.batch_size)
+        n = len(self.X)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self):
         n = len(self.X)
         order = torch.randperm(n, device=self.X.device) if self.shuffle else None
-        for start in range(0, n, self.batch_size):
+        stop = n - n % self.batch_size if self.drop_last else n
+        for start in range(0, stop, self.batch_size):
             idx = order[start:start + self.batch_size] if order is not None else slice(start, start + self.batch_size)
             yield self.X[idx], (self.y[idx] if self.y is not None else None)
 
@@ -128,9 +132,10 @@ class RecipeNet(NeuralNetClassifier):
             y = None if dataset.y is None else torch.as_tensor(np.asarray(dataset.y)).to(self.device)
             cached = self._resident_cache[slot] = (dataset, X, y)
         # skorch's own batch sizes: iterator_train__ / iterator_valid__batch_size, else batch_size
-        size = self.get_params_for("iterator_train" if training else "iterator_valid").get("batch_size",
-                                                                                          self.batch_size)
-        return DeviceBatches(cached[1], cached[2], size, shuffle=training)
+        params = self.get_params_for("iterator_train" if training else "iterator_valid")
+        size = params.get("batch_size", self.batch_size)
+        return DeviceBatches(cached[1], cached[2], size, shuffle=training,
+                             drop_last=bool(training and params.get("drop_last", False)))
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         super().on_train_end(net, X=X, y=y, **kwargs)

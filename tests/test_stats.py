@@ -23,6 +23,7 @@ def test_sign_flip_by_hand():
     # 10, 8 (flip 1), 6 (flip 2), -6, -8, -10 -> 6 of 16
     assert sign_flip_p([1, -2, 3, 4]) == pytest.approx(6 / 16)
     assert sign_flip_p([0, 0, 0]) == 1.0
+    assert sign_flip_p([7.0]) == 1.0  # one subject: +7 and -7 are equally extreme
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6])

@@ -65,7 +65,7 @@ def sign_flip_p(diff: np.ndarray) -> float:
     """Exact two-sided p-value of the mean of ``diff`` under random sign flips (paired permutation test; every one
     of the ``2**n`` patterns; 1.0 when every difference is zero)."""
     diff = np.asarray(diff, float)
-    if len(diff) == 0 or np.allclose(diff, 0):
+    if len(diff) < 2 or np.allclose(diff, 0):  # one subject: both sign patterns are as extreme
         return 1.0
     res = stats.permutation_test((diff,), np.mean, permutation_type="samples", n_resamples=np.inf,
                                  alternative="two-sided")

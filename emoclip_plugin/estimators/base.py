@@ -303,9 +303,11 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         return tr, va
 
     def _make_net(self, module: nn.Module, n_classes: int, valid, max_epochs: int | None = None,
-                  augment_seed: int = 0) -> RecipeNet:
+                  augment_seed: int = 0, n_train: int | None = None) -> RecipeNet:
         """The skorch net; ``valid`` (``(X, y)`` or ``None``) turns on early stopping; ``max_epochs`` bounds a refit
-        run (the learning-rate schedule keeps the horizon of ``self.max_epochs``, so a refit follows the same rates)."""
+        run (the learning-rate schedule keeps the horizon of ``self.max_epochs``, so a refit follows the same rates).
+        ``n_train``: the training rows; when they leave a last batch of one sample (which BatchNorm cannot train on),
+        that one sample is dropped each epoch (a different one every epoch: the batches are shuffled)."""
         from skorch.callbacks import EarlyStopping, GradientNormClipping
         from skorch.dataset import Dataset
         from skorch.helper import predefined_split
@@ -335,6 +337,8 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             augment=GridAugment.from_param(self.augment), augment_seed=augment_seed,
             precision=resolve_precision(self.precision, device), resident=device.startswith("cuda"),
             compile=bool(self.compile),
+            **({"iterator_train__drop_last": True} if n_train is not None and n_train % int(self.batch_size) == 1
+               and n_train > 1 else {}),
             **({"iterator_valid__batch_size": int(self.eval_batch_size)} if self.eval_batch_size else {}))
 
     def fit(self, X, y=None, groups=None, always_train=None):
@@ -368,7 +372,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             torch.manual_seed(seed)
             module = self._new_module(X, tr)
             valid = (X[va], yi[va]) if va is not None else None
-            self.net_ = self._make_net(module, len(self.classes_), valid, augment_seed=seed + 1)
+            self.net_ = self._make_net(module, len(self.classes_), valid, augment_seed=seed + 1, n_train=len(tr))
             self.net_.fit(X[tr], yi[tr])
             self.selection_history_ = None
             self.best_epoch_ = self._best_epoch() if va is not None else len(self.net_.history)
@@ -377,7 +381,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
                 self.selection_history_ = self.net_.history
                 torch.manual_seed(seed)
                 self.net_ = self._make_net(self._new_module(X), len(self.classes_), None,
-                                           max_epochs=self.best_epoch_, augment_seed=seed + 1)
+                                           max_epochs=self.best_epoch_, augment_seed=seed + 1, n_train=len(X))
                 self.net_.fit(X, yi)
         self.refitted_ = bool(self.refit and va is not None)
         self.n_epochs_ = len(self.net_.history)
