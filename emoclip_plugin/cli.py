@@ -269,6 +269,32 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
 
+def preflight(sources: list[tuple], protocols: list[str], configs: dict[str, dict], seeds: list[int]) -> None:
+    """Check that every within-dataset protocol can build its folds and few-shot calibration on each folder, from
+    the folders' headers (:func:`~emoclip_plugin.protocols.check_layout`); raises ``ValueError`` naming the folder."""
+    from .benchmark.presets import feature_settings
+    import warnings
+
+    from .data.folders import StrayFileWarning, scan_folder
+    from .protocols import WITHIN_SUBJECT_TRAIN_TRIALS, check_layout
+    for dataset, family, root, _ in sources:
+        with warnings.catch_warnings():  # stray files are reported once, when the loaders read the folder
+            warnings.simplefilter("ignore", StrayFileWarning)
+            trials = scan_folder(root, family).trials()
+        for protocol in protocols:
+            if protocol == "cross-dataset":
+                continue
+            for name, config in configs.items():
+                try:
+                    check_layout(trials, protocol, config["cross_subject"], config["shots"] if not
+                                 family.endswith("-features") else 0, config["calibration"], seeds,
+                                 float(feature_settings(config, "emotionclip")["baseline_seconds"]),
+                                 WITHIN_SUBJECT_TRAIN_TRIALS[dataset])
+                except ValueError as err:
+                    label = f"preset {name}, " if len(configs) > 1 else ""
+                    raise ValueError(f"{root} ({dataset}): {label}{protocol}: {err}") from None
+
+
 def run(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -328,6 +354,12 @@ def run(argv: list[str] | None = None) -> int:
         if root is None:
             root = embedded_default(dataset, cache)
         sources.append((dataset, family, root, label))
+    try:  # the folds and calibration each protocol needs, from the file headers: before any feature is computed
+        preflight(sources, settings["protocols"], configs, settings["seeds"])
+    except DataFolderError as err:
+        parser.exit(2, f"{parser.prog}: error: {_one_line(err)}\n")
+    except ValueError as err:
+        parser.error(_one_line(err))
     prepared, class_names, roots = {}, {}, {}
     for dataset, family, root, label in sources:
         for kind in dict.fromkeys(estimator_input_kind(m) for m in models):

@@ -311,6 +311,71 @@ def add_calibration(fold: Fold, info: pd.DataFrame, labels: np.ndarray, shots: i
     return replace(fold, test=np.setdiff1d(test, np.concatenate(drop)), calibration=chosen_rows)
 
 
+def reference_windows(trials: pd.DataFrame, start_seconds: float = 0.0,
+                      shot_seconds: float = SHOT_SECONDS) -> pd.DataFrame:
+    """An ``info``-like table of the reference windows a folder's trials offer, from their lengths alone.
+
+    ``trials``: one row per trial (``subject_id``, ``session_id``, ``trial_id``, ``seconds``, ``label``: what
+    :meth:`~emoclip_plugin.data.folders.FolderScan.trials` reads from the file headers). Each trial gets consecutive
+    ``shot_seconds`` windows from ``start_seconds`` to its end (``start_at`` / ``end_at`` in samples at 200 Hz), the
+    most any input kind's windows can reach, so that the folds and few-shot calibration can be checked before a
+    feature is computed; a trial shorter than one window keeps one row that ends at the trial's end."""
+    rows = []
+    for t in trials.itertuples(index=False):
+        n = max(int(np.floor((float(t.seconds) - start_seconds) / shot_seconds + 1e-9)), 0)
+        starts = start_seconds + shot_seconds * np.arange(n) if n else np.array([0.0])
+        ends = starts + shot_seconds if n else np.array([float(t.seconds)])
+        for a, b in zip(starts, ends):
+            rows.append((int(t.subject_id), int(t.session_id), int(t.trial_id), int(t.label),
+                         int(round(a * SFREQ)), int(round(b * SFREQ))))
+    info = pd.DataFrame(rows, columns=["subject_id", "session_id", "trial_id", "label", "start_at", "end_at"])
+    info["clip_id"] = [f"ref_{i}" for i in range(len(info))]
+    return info
+
+
+def layout_folds(info: pd.DataFrame, protocol: str, cross_subject: str = "per-session",
+                 train_trials: int | None = None) -> list[Fold]:
+    """The folds of ``protocol`` on an ``info`` table, without TorchEEG (the same rows as its splitters give:
+    leave one subject out per session or pooled); used to check options on :func:`reference_windows`."""
+    info = info.reset_index(drop=True)
+    if protocol == "cross-time":
+        return cross_time_folds(info)
+    if protocol == "within-subject":
+        return within_subject_folds(info, train_trials)
+    if protocol != "cross-subject":
+        raise ValueError(f"protocol {protocol!r}; expected one of cross-subject, cross-time, within-subject")
+    if cross_subject not in CROSS_SUBJECT_MODES:
+        raise ValueError(f"cross-subject mode {cross_subject!r}; expected one of {CROSS_SUBJECT_MODES}")
+    subjects, sessions = info["subject_id"].to_numpy(), info["session_id"].to_numpy()
+    if len(np.unique(subjects)) < 2:
+        raise ValueError(f"cross-subject needs at least 2 subjects; the dataset has {len(np.unique(subjects))}")
+    parts = [None] if cross_subject == "pooled" else sorted(np.unique(sessions).tolist())
+    folds = []
+    for session in parts:
+        part = np.ones(len(info), bool) if session is None else sessions == session
+        for subject in sorted(np.unique(subjects[part]).tolist()):
+            name = f"s{int(subject):02d}" + (f"-session{int(session)}" if session is not None else "")
+            folds.append(Fold("cross-subject", name, int(subject), session, session,
+                              np.flatnonzero(part & (subjects != subject)), np.flatnonzero(part & (subjects == subject))))
+    return folds
+
+
+def check_layout(trials: pd.DataFrame, protocol: str, cross_subject: str = "per-session", shots: int = 0,
+                 calibration: str = "trials", seeds: Sequence[int] = (0,), start_seconds: float = 0.0,
+                 train_trials: int | None = None) -> None:
+    """Raise the ``ValueError`` that building ``protocol``'s folds (and their ``shots`` calibration for every seed)
+    would raise on this folder, from its trial table alone (before any feature is computed).
+
+    The check runs the protocol's own fold and calibration code on :func:`reference_windows`, whose windows reach
+    each trial's end; an error here is certain for every input kind, and the exact check runs again on each kind's
+    windows when the tasks are built."""
+    info = reference_windows(trials, start_seconds)
+    for fold in layout_folds(info, protocol, cross_subject, train_trials):
+        for seed in seeds if shots else ():
+            add_calibration(fold, info, info["label"].to_numpy(), shots, calibration, seed,
+                            start_seconds=start_seconds)
+
+
 def check_no_leakage(fold: Fold, info: pd.DataFrame, valid_rows: np.ndarray | None = None,
                      strict: bool = True, groups: np.ndarray | None = None) -> None:
     """Assert that the fold keeps test data out of training and validation.

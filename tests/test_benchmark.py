@@ -132,6 +132,52 @@ def test_calibration_equal_across_input_kinds(seed_root, tmp_path):
         assert found["de"][3] >= 5.0 and found["grids"][3] >= 5.0
 
 
+def test_layout_check_agrees_with_the_folds_it_predicts(seed_root, de_dataset, tmp_path):
+    """The check before features (trial lengths from the headers) fails exactly where the real folds' calibration
+    fails, for both calibration modes and per-session / pooled folds."""
+    from emoclip_plugin.data.folders import scan_folder
+    from emoclip_plugin.protocols import check_layout, reference_windows
+    trials = scan_folder(seed_root, "seed").trials()
+    assert len(trials) == 3 * 3 * 15 and trials["seconds"].eq(12).all()
+    assert sorted(trials["session_id"].unique()) == [1, 2, 3]
+    info, y = de_dataset.info.reset_index(drop=True), de_dataset.info["label"].to_numpy()
+    keys = trial_keys(info)
+    assert (trials.set_index(["subject_id", "session_id", "trial_id"])["label"].to_dict()
+            == {k: int(v) for k, v in info.groupby(["subject_id", "session_id", "trial_id"])["label"].first().items()})
+    assert len(reference_windows(trials, 5.0)) == 3 * 3 * 15 * 3  # floor((12 - 5) / 2) reference windows per trial
+    for mode_cs in ("per-session", "pooled"):
+        folds = cross_subject_folds(de_dataset, mode_cs, tmp_path / f"s-{mode_cs}", "k")
+        for mode in ("trials", "windows"):
+            for shots in (4, 12, 14, 15, 40):
+                def fails(fn):
+                    try:
+                        fn()
+                    except ValueError:
+                        return True
+                    return False
+                real = any(fails(lambda f=f: add_calibration(f, info, y, shots, mode, seed, start_seconds=5.0))
+                           for f in folds for seed in (0, 1))
+                early = fails(lambda: check_layout(trials, "cross-subject", mode_cs, shots, mode, (0, 1), 5.0))
+                assert early == real, (mode_cs, mode, shots)
+    assert len(set(keys)) == 3 * 3 * 15
+    with pytest.raises(ValueError, match="has 15 trials"):
+        check_layout(trials, "within-subject", train_trials=15)
+    with pytest.raises(ValueError, match="at least 2 subjects"):
+        check_layout(trials[trials["subject_id"] == 1], "cross-subject")
+
+
+def test_data_dependent_options_fail_before_features(seed_root, tmp_path, capsys):
+    """Too many shots for the folder's trials: one line, exit 2, and no feature was computed."""
+    with pytest.raises(SystemExit) as exc:
+        run(["--root", str(seed_root), "--shots", "40", "--models", "de_logreg", "--out", str(tmp_path / "o"),
+             "--cache", str(tmp_path / "c")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert f"{seed_root} (seed): cross-subject: fold s01-session1: class 0" in err[-1]
+    assert "shots=40" in err[-1]
+    assert not (tmp_path / "c" / "arrays").exists() and not (tmp_path / "c" / "datasets").exists()
+
+
 def test_leakage_guard_fires_on_leaky_splits(de_dataset, tmp_path):
     info = de_dataset.info
     fold = cross_subject_folds(de_dataset, "pooled", tmp_path / "s", "k")[0]

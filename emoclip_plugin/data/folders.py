@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import io as sio
 
 #: dataset family -> what it is
@@ -58,10 +59,36 @@ class FolderScan:
     records: list
     skipped: list[Path] = field(default_factory=list)
     n_samples: dict[str, int] = field(default_factory=dict)
+    #: file -> {trial number k: its length (samples for raw folders, windows for feature folders)}, from the headers
+    trial_lengths: dict[str, dict[int, int]] = field(default_factory=dict)
+
+    def trials(self) -> pd.DataFrame:
+        """One row per trial, from the headers alone (no samples read): ``subject_id``, ``session_id`` (1..3; raw
+        SEED: the rank of the recording date within the subject, as the loaders number it), ``trial_id`` (1-based),
+        ``seconds`` (its length; feature folders: windows x 1 s SEED / 4 s SEED-IV) and ``label`` (the class index
+        the loaders give: SEED 0 negative, 1 neutral, 2 positive; SEED-IV 0 neutral, 1 sad, 2 fear, 3 happy)."""
+        per_session = self.family in ("seed-iv", "seed-iv-features")
+        raw = self.family in ("seed", "seed-iv")
+        unit = 1 / 200.0 if raw else (4.0 if per_session else 1.0)
+        seed_labels = None if per_session else read_seed_labels(self.root)
+        rows = []
+        for path in self.files:
+            subject, date = FILE_PATTERN.match(path.name).groups()
+            for k, length in sorted(self.trial_lengths.get(str(path), {}).items()):
+                if per_session:
+                    session = int(path.parent.name)
+                    label = SEED_IV_SESSION_LABELS[session - 1][k - 1] if k <= len(SEED_IV_SESSION_LABELS[0]) else -1
+                else:
+                    session, label = date, (seed_labels[k - 1] + 1 if k <= len(seed_labels) else -1)
+                rows.append((int(subject), session, k, length * unit, label))
+        frame = pd.DataFrame(rows, columns=["subject_id", "session_id", "trial_id", "seconds", "label"])
+        if not per_session and not frame.empty:
+            frame["session_id"] = frame.groupby("subject_id")["session_id"].rank(method="dense").astype(int)
+        return frame
 
 
-def _check_mat_header(path: Path, family: str, n_chans: int, min_samples: int) -> int:
-    """Check a data file's variables; return the shortest trial length (samples or windows)."""
+def _check_mat_header(path: Path, family: str, n_chans: int, min_samples: int) -> dict[int, int]:
+    """Check a data file's variables; return each trial's length (samples or windows) by trial number."""
     try:
         variables = sio.whosmat(path)
     except Exception as exc:  # scipy raises several types for corrupt headers
@@ -73,7 +100,7 @@ def _check_mat_header(path: Path, family: str, n_chans: int, min_samples: int) -
     if not trials:
         expected = "'<initials>_eeg<k>'" if raw else "'de_movingAve<k>'"
         raise DataFolderError(f"{path}: no trial variables named {expected} (found {[v[0] for v in variables]})")
-    shortest = None
+    lengths = {}
     for name, shape in trials:
         if raw:
             if len(shape) != 2 or shape[0] != n_chans:
@@ -88,8 +115,8 @@ def _check_mat_header(path: Path, family: str, n_chans: int, min_samples: int) -
                 raise DataFolderError(f"{path}: feature {name!r} has shape {shape}; expected ({n_chans}, n_windows, "
                                       f"n_bands)")
             length = shape[1]
-        shortest = length if shortest is None else min(shortest, length)
-    return int(shortest)
+        lengths[int(pattern.match(name).group(1))] = int(length)
+    return lengths
 
 
 def check_finite(trial: np.ndarray) -> None:
@@ -226,7 +253,8 @@ def scan_folder(root: str | Path, family: str, n_chans: int = 62, min_samples: i
         files = _list_data_files(root, skipped)
     if not files:
         raise DataFolderError(f"{root}: no '<subject>_<yyyymmdd>.mat' data files found ({FAMILIES[family]})")
-    n_samples = {str(p): _check_mat_header(p, family, n_chans, min_samples) for p in files}
+    lengths = {str(p): _check_mat_header(p, family, n_chans, min_samples) for p in files}
+    n_samples = {f: min(v.values()) for f, v in lengths.items()}
     if not per_session:
         _check_label_file(root / "label.mat", max(_trial_count(p, family) for p in files))
     if family == "seed":
@@ -241,4 +269,5 @@ def scan_folder(root: str | Path, family: str, n_chans: int = 62, min_samples: i
             records.extend((p.name, i) for i, p in enumerate(ordered))
     else:
         records = [str(p) for p in files]
-    return FolderScan(root=root, family=family, files=files, records=records, skipped=skipped, n_samples=n_samples)
+    return FolderScan(root=root, family=family, files=files, records=records, skipped=skipped, n_samples=n_samples,
+                      trial_lengths=lengths)
