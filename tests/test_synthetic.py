@@ -62,6 +62,21 @@ def test_deterministic_and_seed_dependent(tmp_path):
     assert not np.allclose(ma[key], mc[kc])
 
 
+def test_rewritten_folder_keys_the_caches_as_before(tmp_path):
+    """A generated folder rewritten from the same arguments (after the cache or /tmp was cleared) has the same cache
+    key, so finished folds are found again; editing a file changes it."""
+    import os
+
+    from emoclip_plugin.data.cache import cache_key
+    a = write_folder(tmp_path / "a", "seed", subjects=1, seconds=2, seed=7)
+    key = cache_key({"k": 1}, a)
+    write_folder(tmp_path / "a", "seed", subjects=1, seconds=2, seed=7, overwrite=True)
+    assert cache_key({"k": 1}, a) == key
+    one = sorted(a.glob("1_*.mat"))[0]
+    os.utime(one)  # touched now, as an edit would
+    assert cache_key({"k": 1}, a) != key
+
+
 def test_signal_is_plausible(seed_root):
     m = sio.loadmat(sorted(seed_root.glob("1_*.mat"))[0])
     x = m[next(k for k in m if k.endswith("_eeg1"))]

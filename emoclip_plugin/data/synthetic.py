@@ -276,6 +276,9 @@ def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "r
                     variables = dict(sorted(variables.items(), key=lambda kv: (kv[0].rstrip("0123456789"),
                                                                                 int(kv[0][len(kv[0].rstrip("0123456789")):]))))
                 sio.savemat(folder / f"{s + 1}_{day:%Y%m%d}.mat", variables)
+        for path in tmp.rglob("*"):  # the same arguments give the same cache keys wherever the folder is rewritten
+            if path.is_file():
+                os.utime(path, ns=(GENERATED_MTIME_NS, GENERATED_MTIME_NS))
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)
@@ -284,6 +287,12 @@ def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "r
         raise
     return out
 
+
+#: The modification time every generated file gets (2026-01-01 00:00 UTC, in ns). The caches key a folder by its
+#: files' sizes and modification times; with a fixed time, a folder rewritten from the same arguments (the same
+#: data: the generator is seeded) keys the caches as before, so finished folds are found again after ``/tmp`` or the
+#: cache was cleared. An edited file gets a new time and a new key.
+GENERATED_MTIME_NS = 1_767_225_600 * 10 ** 9
 
 #: The embedded default: the folder every command uses when no ``--root`` is given (generated once into the cache).
 EMBEDDED = {"subjects": 5, "seconds": 20.0, "seed": 0}
