@@ -198,7 +198,8 @@ def test_leakage_guard_fires_on_leaky_splits(de_dataset, tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--models", "emotionclip,resnet"], "unknown \\['resnet'\\]; choose from emotionclip, sst_legovit, dgcnn"),
+    (["--models", "emotionclip,resnet"],
+     "--models: unknown model 'resnet'; choose from emotionclip, sst_legovit, dgcnn"),
     (["--dataset", "deap"], "choose from seed, seed-iv, all"),
     (["--protocol", "within"], "choose one or more \\(distinct\\) of cross-subject, cross-time, within-subject, "
                                 "cross-dataset, all"),

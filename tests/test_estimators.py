@@ -31,9 +31,10 @@ def test_sklearn_contract(estimator, check):
 def test_public_import():
     assert emoclip_plugin.EmotionCLIPClassifier is EmotionCLIPClassifier
     assert set(list_estimators()) == {"emotionclip", "sst_legovit", "dgcnn", "ccnn", "eegnet", "de_logreg",
-                                      "frames_logreg", "emotionclip_mlp"}
+                                      "svm_de", "frames_logreg", "emotionclip_mlp"}
     assert estimator_input_kind("dgcnn") == "de"
-    with pytest.raises(ValueError, match="unknown estimator 'nope'.*emotionclip"):
+    assert estimator_input_kind("braindecode:EEGNetv4") == "raw"
+    with pytest.raises(ValueError, match="unknown model 'nope'; choose from emotionclip"):
         get_estimator("nope")
 
 

@@ -343,13 +343,14 @@ def test_pipelines_on_moabb_X(moabb_seed):
                  make_pipeline(BandDEFeatures(), DGCNNClassifier(max_epochs=1, random_state=0))):
         pred = pipe.fit(X, y).predict(X)
         assert pred.shape == y.shape and set(pred) <= set(y)
-    pipes = make_pipelines(SEED(moabb_seed), "smoke", device="cpu")
+    from emoclip_plugin.benchmark.presets import resolve_config
+    pipes = make_pipelines(SEED(moabb_seed), resolve_config("smoke"), device="cpu")
     assert list(pipes) == ["EmotionCLIP", "DGCNN", "TS+LR"]
     clip = pipes["EmotionCLIP"].estimator.steps[-1][1]
     assert clip.class_names == ["negative", "neutral", "positive"]  # MOABB's LabelEncoder order
     assert SEEDIV.class_names != tuple(sorted(SEEDIV.class_names))  # why the names come from the sorted events
     with pytest.raises(ValueError, match="unknown pipeline"):
-        make_pipelines(SEED(moabb_seed), "smoke", names=["EEGNet"])
+        make_pipelines(SEED(moabb_seed), resolve_config("smoke"), names=["EEGNet"])
 
 
 def test_braindecode_moabb_dataset_path(moabb_seed):

@@ -65,3 +65,23 @@ def test_readme_python_example_runs(seed_root, tmp_path, monkeypatch):
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)
     assert 0 <= namespace["clf"].score(namespace["X"][namespace["test"]], namespace["y"][namespace["test"]]) <= 1
+
+
+def test_readme_benchmark_api_example_runs(seed_root, tmp_path, monkeypatch):
+    """The README's 'From Python, with your own model' block, on a generated folder, with the quick preset and the
+    fast models (the block's own model list includes paper-size EmotionCLIP)."""
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"### From Python, with your own model\n\n```python\n(.*?)```", text, re.S).group(1)
+    code = block.replace('"/data/SEED/Preprocessed_EEG"', repr(str(seed_root)))
+    code = code.replace('preset="strict"', 'preset="smoke", quiet=True')
+    code = code.replace('"emotionclip", "svm_de", "braindecode:ShallowFBCSPNet", mine',
+                        '"svm_de", "de_logreg", mine')
+    code = code.replace('out="runs/mine"', f'out={str(tmp_path / "runs")!r}')
+    code = code.replace('r.save("artefacts/mine")', f'r.save({str(tmp_path / "copy")!r})')
+    assert code.count(str(tmp_path)) == 2 and '"svm_de", "de_logreg", mine' in code
+    monkeypatch.setenv("EMOCLIP_CACHE", str(tmp_path / "cache"))
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    r = namespace["r"]
+    assert list(dict.fromkeys(r.results["model"])) == ["svm_de", "de_logreg", "rbf_svm"]
+    assert (tmp_path / "copy" / "results.csv").is_file() and not r.comparisons.empty

@@ -28,7 +28,7 @@ from typing import Any
 from ..data.features import FrameFeatureConfig
 from ..data.seed import SFREQ
 from ..devices import PRECISIONS
-from ..estimators import FLATTEN_POOLS, RECIPE, list_estimators
+from ..estimators import FLATTEN_POOLS, INPUT_KINDS, RECIPE, ModelError, list_estimators, resolve_model
 from ..protocols import CALIBRATION_MODES, CROSS_SUBJECT_MODES
 
 #: The settings of the EmotionCLIP frame grids that a preset, a YAML file or the command line may set.
@@ -52,6 +52,10 @@ _BASELINES = {
     "de_logreg": {},
 }
 
+#: The schedule of a library (``braindecode:`` / ``torcheeg:``) or researcher's network without its own entry under
+#: ``models``: the registry baselines' (their libraries' learning rate for Adam-type optimisers).
+_LIBRARY_DEEP = {"lr": 1e-3, "max_epochs": 100, "patience": 20}
+
 PRESETS: dict[str, dict[str, Any]] = {
     "smoke": {
         "description": "quick CPU check: compact SST-LegoViT with the cross-subject recipe, few epochs, sessions "
@@ -62,7 +66,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                    "dgcnn": {"lr": 1e-2, "max_epochs": 40, "patience": 8},
                    "ccnn": {"lr": 1e-3, "max_epochs": 20, "patience": 5},
                    "eegnet": {"lr": 1e-3, "max_epochs": 20, "patience": 5}, "de_logreg": {}, **_PROBES},
-        "default_models": _DEFAULT_MODELS,
+        "default_models": _DEFAULT_MODELS, "library_models": {"lr": 1e-3, "max_epochs": 20, "patience": 5},
     },
     "strict": {
         "description": "leakage-free: per-session LOSO, 0-shot, early stopping on held-out training subjects then "
@@ -70,7 +74,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "cross_subject": "per-session", "shots": 0, "calibration": "trials", "strict": True, "test_best_epoch": False,
         "validation": 0.2,
         "models": {"emotionclip": dict(_STRICT_DEEP), "sst_legovit": dict(_STRICT_DEEP), **_BASELINES, **_PROBES},
-        "default_models": _DEFAULT_MODELS,
+        "default_models": _DEFAULT_MODELS, "library_models": dict(_LIBRARY_DEEP),
     },
     "paper": {
         "description": "the paper's protocol and recipe: per-session LOSO, 32-shot random calibration windows (may "
@@ -79,13 +83,18 @@ PRESETS: dict[str, dict[str, Any]] = {
         "cross_subject": "per-session", "shots": 32, "calibration": "windows", "strict": False,
         "test_best_epoch": True, "validation": 0.2,
         "models": {"emotionclip": _PAPER_DEEP, "sst_legovit": _PAPER_DEEP, **_BASELINES, **_PROBES},
-        "default_models": _DEFAULT_MODELS,
+        "default_models": _DEFAULT_MODELS, "library_models": dict(_LIBRARY_DEEP),
     },
 }
 
 _KEYS = {"description", "cross_subject", "shots", "calibration", "strict", "test_best_epoch", "validation", "models",
-         "default_models", "refit", "features", "de_window", "device", "precision", "compile"}
-_DEFAULTS = {"refit": True, "features": {}, "de_window": None, "device": "auto", "precision": "auto", "compile": False}
+         "default_models", "refit", "features", "de_window", "device", "precision", "compile", "user_models",
+         "library_models"}
+_DEFAULTS = {"refit": True, "features": {}, "de_window": None, "device": "auto", "precision": "auto", "compile": False,
+             "user_models": {}, "library_models": {}}
+#: The keys of a model *definition* in a configuration file (``models: {mine: {class: ..., input: ..., params:
+#: {...}}}``): a researcher's model by import string.
+USER_MODEL_KEYS = ("class", "input", "params", "library", "source")
 
 
 def frame_feature_config(features: dict) -> FrameFeatureConfig:
@@ -165,13 +174,25 @@ def _check(config: dict, where: str) -> dict:
             raise ConfigError(f"{where}: {flag}={config[flag]!r}; expected true or false")
     if not isinstance(config["models"], dict):
         raise ConfigError(f"{where}: models must map model names to parameter dicts")
+    if not isinstance(config["library_models"], dict):
+        raise ConfigError(f"{where}: library_models must be a dict of training parameters")
+    users = config["user_models"]
+    if not isinstance(users, dict):
+        raise ConfigError(f"{where}: user_models must map names to model definitions")
+    for name, definition in users.items():
+        if not (isinstance(definition, dict) and isinstance(definition.get("class"), str)):
+            raise ConfigError(f"{where}: models.{name}: expected class: 'package.module:factory' (an import string)")
+        if definition.get("input") not in INPUT_KINDS:
+            raise ConfigError(f"{where}: models.{name}: input {definition.get('input')!r}; expected one of "
+                              f"{', '.join(INPUT_KINDS)}")
     for name, params in config["models"].items():
-        if name not in list_estimators():
-            raise ConfigError(f"{where}: unknown model {name!r} under models; valid: {list_estimators()}")
+        if name not in users and not known_model(name):
+            raise ConfigError(f"{where}: unknown model {name!r} under models; valid: {list_estimators()}, "
+                              "braindecode:<Model>, torcheeg:<Model>, or a definition with class / input / params")
         if not isinstance(params, dict):
             raise ConfigError(f"{where}: models.{name} must be a dict of estimator parameters, got {params!r}")
     for name in config["default_models"]:
-        if name not in list_estimators():
+        if name not in users and not known_model(name):
             raise ConfigError(f"{where}: unknown model {name!r} in default_models; valid: {list_estimators()}")
     return config
 
@@ -202,6 +223,16 @@ def resolve_config(preset: str, config_file: str | Path | None = None, overrides
         for name, params in models.items():
             if not isinstance(params, dict) and params is not None:
                 raise ConfigError(f"--config {path}: models.{name} must be a dict of estimator parameters")
+            if params and "class" in params:  # a model definition: class (import string), input, params
+                bad = sorted(set(params) - set(USER_MODEL_KEYS))
+                if bad:
+                    raise ConfigError(f"--config {path}: models.{name}: unknown key(s) {bad}; a model definition "
+                                      f"has {list(USER_MODEL_KEYS)}")
+                definition = {k: params[k] for k in ("class", "input", "library", "source") if k in params}
+                config.setdefault("user_models", {})[name] = definition
+                params = params.get("params") or {}
+                if not isinstance(params, dict):
+                    raise ConfigError(f"--config {path}: models.{name}.params must be a dict of parameters")
             config["models"][name] = {**config["models"].get(name, {}), **(params or {})}
         where = f"--config {path}"
     else:
@@ -212,6 +243,25 @@ def resolve_config(preset: str, config_file: str | Path | None = None, overrides
         elif value is not None and key != "features":
             config[key] = value
     return _check(config, where)
+
+
+def model_params(config: dict, spec) -> dict:
+    """The parameters a configuration gives model ``spec``: its own entry under ``models``, else, for a network
+    trained by :class:`~emoclip_plugin.estimators.ModuleClassifier` (a library's or a researcher's module), the
+    preset's ``library_models`` schedule; a researcher's estimator object keeps its own settings."""
+    if spec.name in config["models"]:
+        return dict(config["models"][spec.name])
+    from ..estimators.catalog import _ModuleFactory
+    return dict(config.get("library_models") or {}) if isinstance(spec.factory, _ModuleFactory) else {}
+
+
+def known_model(name: str) -> bool:
+    """Whether ``name`` is a catalogue or zoo model (``braindecode:<Model>``, ``torcheeg:<Model>``)."""
+    try:
+        resolve_model(name)
+    except ModelError:
+        return False
+    return True
 
 
 def config_hash(payload: Any) -> str:

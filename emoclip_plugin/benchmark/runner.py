@@ -21,12 +21,12 @@ import pandas as pd
 from ..data.cache import cached_build, dataset_cache_dir
 from ..data.seed import load_dataset, to_numpy
 from ..devices import describe, pool_initializer, task_device, worker_devices
-from ..estimators import estimator_input_kind, get_estimator
+from ..estimators import ModelSpec, resolve_model
 from ..protocols import (CROSS_DATASET_PAIRS, SHARED_CLASS_NAMES, WITHIN_SUBJECT_TRAIN_TRIALS, Fold, add_calibration,
                          check_cross_dataset, check_no_leakage, cross_dataset_fold, cross_subject_folds,
                          calibration_seconds, cross_time_folds, fit_groups, shared_labels,
                          within_subject_folds)
-from .presets import config_hash, feature_settings, frame_feature_config
+from .presets import config_hash, feature_settings, frame_feature_config, model_params
 
 
 #: Validation / prediction batch size of neural models on CUDA (unless a preset sets ``eval_batch_size``).
@@ -64,6 +64,11 @@ class Task:
     strict: bool = True
     code: str = ""
     git_commit: str = ""
+    #: how to build the model (the catalogue's spec; a researcher's object travels with the task to any worker)
+    spec: ModelSpec | None = field(default=None, repr=False)
+
+    def estimator_spec(self) -> ModelSpec:
+        return self.spec if self.spec is not None else resolve_model(self.model)
 
 
 @dataclass(frozen=True)
@@ -97,26 +102,28 @@ class PreparedData:
 
 
 def prepare_data(root: str | os.PathLike, family: str, kind: str, cache_dir: str | os.PathLike,
-                 features: dict | None = None, de_window: float | None = None) -> PreparedData:
+                 features: dict | None = None, de_window: float | None = None,
+                 progress: bool = False) -> PreparedData:
     """Load ``root`` through TorchEEG as ``kind`` features and keep the arrays as ``.npy`` files in the cache.
 
     ``features``: the EmotionCLIP frame-grid settings (a configuration's ``features``); ``de_window``: the window in s
     of the other kinds (``None``: the loader's default). Both key the caches. The TorchEEG datasets go to
-    ``cache_dir/datasets``, where ``load_seed`` keeps them too (one layout: a dataset is never computed twice)."""
+    ``cache_dir/datasets``, where ``load_seed`` keeps them too (one layout: a dataset is never computed twice).
+    ``progress``: tqdm bars while the features are built and the arrays cached."""
     datasets = dataset_cache_dir(cache_dir)
     if kind == "emotionclip":
-        ds = load_dataset(root, family, kind, cache_dir=datasets, feature_config=frame_feature_config(features or {}))
+        ds = load_dataset(root, family, kind, cache_dir=datasets, feature_config=frame_feature_config(features or {}),
+                          progress=progress)
     elif family.endswith("-features"):
-        ds = load_dataset(root, family, kind, cache_dir=datasets)
+        ds = load_dataset(root, family, kind, cache_dir=datasets, progress=progress)
     else:
-        ds = load_dataset(root, family, kind, cache_dir=datasets, window_seconds=de_window)
+        ds = load_dataset(root, family, kind, cache_dir=datasets, window_seconds=de_window, progress=progress)
 
     def build(path: str) -> str:
         p = Path(path)
         if not (p / "X.npy").is_file():
             p.mkdir(parents=True, exist_ok=True)
-            X, y, _ = to_numpy(ds)
-            np.save(p / "X.npy", X)
+            _, y, _ = to_numpy(ds, out=p / "X.npy", progress=progress)  # written memory-mapped, never whole
             np.save(p / "y.npy", y)
         return path
 
@@ -160,7 +167,7 @@ def make_folds(prepared: PreparedData, protocol: str, cross_subject: str, split_
 
 
 def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[str], protocols: list[str],
-                models: list[str], config: dict, preset: str, seeds: list[int], threads: int,
+                models: list, config: dict, preset: str, seeds: list[int], threads: int,
                 split_dir: str | os.PathLike, data_label: dict[str, str], version: str,
                 device: str = "cpu", precision: str = "32") -> list[Task]:
     """The task grid, every fold checked by the leakage guard before anything trains.
@@ -178,12 +185,13 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
             folds_by_kind: dict[str, list[Fold]] = {}
             # calibration seconds start after the EmotionCLIP trial baseline for every input kind (equal calibration)
             calibration_start = float(feature_settings(config, "emotionclip")["baseline_seconds"])
-            for model in models:
-                kind = estimator_input_kind(model)
+            for entry in models:
+                spec = resolve_model(entry)
+                model, kind = spec.name, spec.kind
                 prep = prepared[(dataset, kind)]
                 if kind not in folds_by_kind:
                     folds_by_kind[kind] = make_folds(prep, protocol, config["cross_subject"], split_dir)
-                params = dict(config["models"].get(model, {}))
+                params = model_params(config, spec)
                 features = feature_settings(config, kind)
                 for seed in seeds:
                     for base in folds_by_kind[kind]:
@@ -198,7 +206,7 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
                                    "params": params, "seed": seed, "fold": fold.name,
                                    "threads": threads, "version": version,
                                    "device": config["device"], "precision": config["precision"],
-                                   "compile": config["compile"]}
+                                   "compile": config["compile"], **model_identity(spec)}
                         task_id = f"{dataset}__{protocol}__{model}__{fold.name}__seed{seed}"
                         tasks.append(Task(task_id, dataset, data_label[dataset], protocol, preset, model, seed, fold,
                                           fit_groups(fold, prep.info), prep.data_dir, params, config["refit"],
@@ -206,11 +214,18 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
                                           config["cross_subject"], config["shots"], config["calibration"],
                                           config["test_best_epoch"], threads, config_hash(payload), device,
                                           precision, config["compile"], strict=config["strict"],
-                                          code=code["code"], git_commit=code["git_commit"] or ""))
+                                          code=code["code"], git_commit=code["git_commit"] or "", spec=spec))
     if "cross-dataset" in protocols:
         tasks += cross_dataset_tasks(prepared, datasets, models, config, preset, seeds, threads, data_label, version,
                                      device, precision)
     return tasks
+
+
+def model_identity(spec: ModelSpec) -> dict:
+    """What a task's key records about its model beyond the name: nothing for the built-in catalogue (their keys stay
+    as they were), the library / factory / input for zoo and researchers' models."""
+    from ..estimators.catalog import _builtins
+    return {} if _builtins().get(spec.name) is spec else {"model_spec": spec.identity()}
 
 
 def cross_dataset_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[str], models: list[str],
@@ -228,28 +243,29 @@ def cross_dataset_tasks(prepared: dict[tuple[str, str], PreparedData], datasets:
     code = code_provenance()
     tasks = []
     for source, target in CROSS_DATASET_PAIRS:
-        for model in models:
-            kind = estimator_input_kind(model)
+        for entry in models:
+            spec = resolve_model(entry)
+            model, kind = spec.name, spec.kind
             src, tgt = prepared[(source, kind)], prepared[(target, kind)]
             fold = cross_dataset_fold(source, src.info, target, tgt.info)
             check_cross_dataset(fold, src.root, tgt.root, src.info, tgt.info)
             cross = CrossDataset(source, target, tgt.data_dir, data_label[target], tuple(src.class_names),
                                  tuple(tgt.class_names), tgt.info["subject_id"].to_numpy().astype(int),
                                  tgt.info["session_id"].to_numpy().astype(int))
-            params = dict(config["models"].get(model, {}))
+            params = model_params(config, spec)
             features = feature_settings(config, kind)
             for seed in seeds:
                 payload = {"data": src.cache_key, "test_data": tgt.cache_key, "dataset": target, "source": source,
                            "protocol": "cross-dataset", "validation": config["validation"], "refit": config["refit"],
                            "features": features, "model": model, "params": params, "seed": seed, "fold": fold.name,
                            "threads": threads, "version": version, "device": config["device"],
-                           "precision": config["precision"], "compile": config["compile"]}
+                           "precision": config["precision"], "compile": config["compile"], **model_identity(spec)}
                 task_id = f"{target}__cross-dataset__{model}__{fold.name}__seed{seed}"
                 tasks.append(Task(task_id, target, data_label[source], "cross-dataset", preset, model, seed, fold,
                                   fit_groups(fold, src.info), src.data_dir, params, config["refit"], features,
                                   len(src.class_names), "", 0, config["calibration"], False, threads,
                                   config_hash(payload), device, precision, config["compile"], cross,
-                                  code=code["code"], git_commit=code["git_commit"] or ""))
+                                  code=code["code"], git_commit=code["git_commit"] or "", spec=spec))
     return tasks
 
 
@@ -273,7 +289,7 @@ def is_neural(estimator) -> bool:
 def make_estimator(task: Task, validation: float = 0.2, verbose: bool = False, callbacks: list | None = None):
     """The estimator of ``task``, configured as :func:`run_task` trains it: the preset's parameters, then the seed,
     inner validation, refit, device (this worker's GPU for a generic ``"cuda"``), precision and compilation."""
-    est = get_estimator(task.model, **task.params)
+    est = task.estimator_spec().build(**task.params)
     if is_neural(est):
         extra = {"random_state": task.seed}
         if "validation" not in task.params:
@@ -317,11 +333,13 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
     info = None if task.cross is not None else read_rows_meta(task.data_dir)
     if info is not None:
         check_no_leakage(fold, info, strict=task.strict, groups=task.groups)
-    X_fit, y_fit = np.ascontiguousarray(X[fit_rows]), y[fit_rows]
+    spec = task.estimator_spec()
+    X_fit, y_fit = np.ascontiguousarray(spec.transform(X[fit_rows])), y[fit_rows]
     if task.cross is None:
-        X_test, y_test = np.ascontiguousarray(X[fold.test]), y[fold.test]
+        X_test, y_test = np.ascontiguousarray(spec.transform(X[fold.test])), y[fold.test]
     else:  # another dataset's windows
-        X_test = np.ascontiguousarray(np.load(Path(task.cross.data_dir) / "X.npy", mmap_mode="r")[fold.test])
+        X_test = np.ascontiguousarray(spec.transform(
+            np.load(Path(task.cross.data_dir) / "X.npy", mmap_mode="r")[fold.test]))
         y_test = np.load(Path(task.cross.data_dir) / "y.npy")[fold.test]
     callbacks = [("test_accuracy", _test_accuracy_callback(X_test, y_test))] if task.test_best_epoch else None
     est = make_estimator(task, validation, verbose, callbacks)
@@ -411,7 +429,7 @@ def _cross_dataset_results(task: Task, est, row: dict, y_test: np.ndarray, X_tes
 
 def needs_gpu(task: Task) -> bool:
     """Whether ``task`` trains a neural model on CUDA (it then asks a Dask cluster for a ``GPU`` resource)."""
-    return task.device.startswith("cuda") and is_neural(get_estimator(task.model))
+    return task.device.startswith("cuda") and is_neural(task.estimator_spec().build(**task.params))
 
 
 def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error: Callable[[Task, BaseException], None],

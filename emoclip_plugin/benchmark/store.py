@@ -57,7 +57,9 @@ class ResultStore:
             stale.unlink(missing_ok=True)
 
     def path(self, task_id: str) -> Path:
-        return self.folds / f"{task_id}.json"
+        """``folds/<task id>.json``; a library model's ``:`` (``braindecode:EEGNetv4``) becomes ``=`` in the name,
+        which every file system and archive keeps."""
+        return self.folds / f"{task_id.replace(':', '=')}.json"
 
     def load(self, task_id: str, config_hash: str | None = None, code: str | None = None) -> dict | None:
         """The stored result of ``task_id`` (``None`` if absent, unreadable, made with another ``config_hash`` or,

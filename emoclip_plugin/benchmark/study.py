@@ -21,8 +21,9 @@ from ..data.synthetic import GENERATOR_VERSION, write_folder
 from ..estimators import estimator_input_kind, get_estimator
 from ..protocols import fit_groups
 from .presets import config_hash, resolve_config
-from .runner import build_tasks, execute, prepare_data
-from .store import ResultStore, atomic_write
+from .runner import build_tasks, prepare_data
+from .api import run_tasks
+from .store import atomic_write
 
 
 @dataclass(frozen=True)
@@ -180,28 +181,28 @@ def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], s
                     tasks.append(t)
                     extra[t.task_id] = {"folder": folder.label, "variant": variant.name, "n_windows": n_windows,
                                         **({} if n is None else {"n_train_subjects": n})}
-    store = ResultStore(out)
-    finished = {t.task_id: r for t in tasks
-                if (r := store.load(t.task_id, t.config_hash, None if resume_any_code else t.code)) is not None}
-    todo = [t for t in tasks if t.task_id not in finished]
-    print(f"{len(tasks)} tasks: {len(finished)} finished earlier, {len(todo)} to run with {jobs} job(s)", flush=True)
+    finished: dict[str, dict] = {}
 
     def table() -> pd.DataFrame:
         rows = [{**extra[t.task_id], **finished[t.task_id]["row"]} for t in tasks if t.task_id in finished]
         return pd.DataFrame(rows)
 
-    def on_result(task, result):
-        store.save(task.task_id, result)
-        finished[task.task_id] = result
+    def describe(task, result) -> str:
         row = result["row"]
-        print(f"  {extra[task.task_id]['folder']} {extra[task.task_id]['variant']} {task.fold.name} seed {task.seed}: "
-              f"{100 * row['accuracy']:.1f}% ({row['train_seconds']:.0f} s)", flush=True)
+        return (f"{extra[task.task_id]['folder']} {extra[task.task_id]['variant']} {task.fold.name} seed {task.seed}: "
+                f"{100 * row['accuracy']:.1f}% ({row['train_seconds']:.0f} s)")
+
+    def saved(done: dict[str, dict]) -> None:
+        finished.update(done)
         atomic_write(out / "results.csv", table().to_csv(index=False))
 
-    def on_error(task, err):
-        print(f"  FAILED {task.task_id}: {type(err).__name__}: {err}", flush=True)
+    def before(todo, done):
+        finished.update(done)
+        print(f"{len(tasks)} tasks: {len(done)} finished earlier, {len(todo)} to run with {jobs} job(s)", flush=True)
 
-    execute(todo, on_result, on_error, jobs=jobs, validation=config["validation"])
+    done, _errors = run_tasks(tasks, out, resume_any_code=resume_any_code, jobs=jobs, validation=config["validation"],
+                              describe=describe, log_each=True, before=before, on_saved=saved)
+    finished.update(done)
     frame = table()
     atomic_write(out / "results.csv", frame.to_csv(index=False))
     write_provenance(out, started, {"preset": preset, "seeds": seeds, "max_folds": max_folds, "jobs": jobs,

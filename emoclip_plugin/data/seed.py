@@ -146,15 +146,27 @@ class _NamedTrials:
             raise DataFolderError(f"trial {name!r}: {exc}") from exc
 
 
+#: The progress bar of the dataset being built in this process (``load_dataset(progress=True)``), or ``None``.
+_BUILD_BAR: list = [None]
+
+
 def _checked_process_record(process_record, file=None, **kwargs):
     """Run TorchEEG's ``process_record`` and name the file (and the trial variable) in any error it or our hook
-    raises."""
+    raises; advance the build's progress bar by one file (and count its windows)."""
     if kwargs.get("before_trial") is not None:
         kwargs["before_trial"] = _NamedTrials(kwargs["before_trial"], _display_path(file, kwargs))
+    bar, n = _BUILD_BAR[0], 0
     try:
-        yield from process_record(file=file, **kwargs)
+        for item in process_record(file=file, **kwargs):
+            n += 1
+            yield item
     except Exception as exc:
         raise DataFolderError(f"{_display_path(file, kwargs)}: {exc}") from exc
+    if bar is not None:
+        bar.windows += n
+        elapsed = bar.format_dict["elapsed"] or 1e-9
+        bar.set_postfix_str(f"{bar.windows:,} windows, {bar.windows / elapsed:,.0f} windows/s", refresh=False)
+        bar.update(1)
 
 
 def _scanned_records(self, **kwargs):
@@ -313,7 +325,7 @@ def _fix_info(info: pd.DataFrame, family: str, offset: int) -> pd.DataFrame:
 def load_dataset(root: str | os.PathLike, family: str | None = None, features: str = "emotionclip", *,
                  window_seconds: float | None = None, feature_config: FrameFeatureConfig | None = None,
                  feature: str | list[str] = "de_LDS", cache_dir: str | os.PathLike | None = None,
-                 io_mode: str = "lmdb", num_worker: int = 0, verbose: bool = False):
+                 io_mode: str = "lmdb", num_worker: int = 0, verbose: bool = False, progress: bool = False):
     """Load any SEED-format folder through TorchEEG (see the module docstring); ``family=None`` detects it.
 
     Parameters
@@ -327,6 +339,8 @@ def load_dataset(root: str | os.PathLike, family: str | None = None, features: s
     feature : for feature folders, which stored features (``"de_LDS"``, ``"de_movingAve"``, a list to concatenate).
     cache_dir : where processed datasets are kept (default ``$EMOCLIP_CACHE`` or ``~/.cache/emoclip-plugin``).
     io_mode, num_worker, verbose : passed to TorchEEG.
+    progress : a tqdm bar while the features are built (files done / total, windows/s, ETA); the benchmark turns it
+        on unless ``--quiet``. A cached dataset loads without one.
     """
     family = family or detect_family(root)
     if family not in _CLASSES:
@@ -393,10 +407,18 @@ def load_dataset(root: str | os.PathLike, family: str | None = None, features: s
     def build(io_path: str):
         dataset = cls.__new__(cls)
         dataset._emoclip_records = scan.records
-        with _torcheeg_log(verbose):
-            cls.__init__(dataset, root_path=str(root), num_channel=N_CHANS, before_trial=hook,
-                         offline_transform=transform, label_transform=_torcheeg_transforms.Select("label"),
-                         io_path=io_path, io_mode=io_mode, num_worker=num_worker, verbose=verbose, **kwargs)
+        from tqdm.auto import tqdm
+        # leave=False: a finished (or failed) bar is erased, so an error stays the one line on the terminal
+        with _torcheeg_log(verbose), tqdm(total=len(scan.records), desc=f"{family} '{features}' features",
+                                          unit="file", leave=False, disable=not progress or num_worker > 0) as bar:
+            bar.windows = 0
+            _BUILD_BAR[0] = bar
+            try:
+                cls.__init__(dataset, root_path=str(root), num_channel=N_CHANS, before_trial=hook,
+                             offline_transform=transform, label_transform=_torcheeg_transforms.Select("label"),
+                             io_path=io_path, io_mode=io_mode, num_worker=num_worker, verbose=verbose, **kwargs)
+            finally:
+                _BUILD_BAR[0] = None
         return dataset
 
     if io_mode == "memory":
@@ -435,22 +457,31 @@ def load_seed_iv_features(root, features: str = "de", feature: str | list[str] =
     return load_dataset(root, "seed-iv-features", features, feature=feature, **kwargs)
 
 
-def to_numpy(dataset, indices=None) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Read a TorchEEG dataset (or a split of one) into memory.
+def to_numpy(dataset, indices=None, out: str | os.PathLike | None = None,
+             progress: bool = False) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Read a TorchEEG dataset (or a split of one) into memory, or into the ``.npy`` file ``out``.
 
-    Returns ``X [N, *feature_shape]`` (float32), ``y [N]`` (int64 labels 0..C-1) and the matching ``info`` rows.
+    Returns ``X [N, *feature_shape]`` (float32), ``y [N]`` (int64 labels 0..C-1) and the matching ``info`` rows. With
+    ``out``, ``X`` is written window by window into a memory-mapped ``.npy`` file there (the array never has to fit
+    in memory) and returned memory-mapped. ``progress``: a tqdm bar over the windows.
     """
+    from tqdm.auto import tqdm
     n = len(dataset)
     indices = np.arange(n) if indices is None else np.asarray(indices)
     if len(indices) == 0:
         raise ValueError("no windows to read")
     first, _ = dataset[int(indices[0])]
-    X = np.empty((len(indices),) + np.shape(first), dtype=np.float32)
+    shape = (len(indices),) + np.shape(first)
+    X = (np.empty(shape, dtype=np.float32) if out is None else
+         np.lib.format.open_memmap(out, mode="w+", dtype=np.float32, shape=shape))
     y = np.empty(len(indices), dtype=np.int64)
-    for j, i in enumerate(indices):
+    for j, i in enumerate(tqdm(indices, desc="caching arrays", unit="window", leave=False, disable=not progress,
+                               miniters=256)):
         x, label = dataset[int(i)]
         X[j] = x
         y[j] = label
+    if out is not None:
+        X.flush()
     info = dataset.info.iloc[indices].reset_index(drop=True)
     return X, y, info
 

@@ -20,48 +20,43 @@ name                 estimator                                    input ``X``
 ``de_logreg``        :func:`make_de_logreg` (logistic regression)  ``[n, 62, 5]`` or ``[n, 310]`` band DE
 ``frames_logreg``    :func:`make_frames_logreg` (input probe)     ``[n, 4, 12, 9, 9]`` frame grids (flattened)
 ``emotionclip_mlp``  :class:`EmotionCLIPMLPClassifier` (probe)    ``[n, 4, 12, 9, 9]`` frame grids (flattened)
+``svm_de``           :func:`make_svm_de` (linear SVM, SEED 2015)  ``[n, 62, 5]`` band DE
 ===================  ===========================================  ===================================================
+
+The catalogue (:mod:`.catalog`) also resolves ``braindecode:<Model>`` and ``torcheeg:<Model>`` and names added with
+:func:`register_estimator`; :class:`ModuleClassifier` trains any ``nn.Module`` class with the shared recipe.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
-from ..linear import FlatLogisticRegression, make_de_logreg, make_frames_logreg
+from ..linear import FlatLogisticRegression, make_de_logreg, make_frames_logreg, make_svm_de
 from .baselines import CCNNClassifier, DGCNNClassifier, EEGNetClassifier
 from .emotionclip import EmotionCLIPClassifier, EmotionCLIPMLPClassifier, SSTLegoViTClassifier
 from .recipes import FLATTEN_POOLS, PAPER_RECIPE, RECIPE
 
-#: Estimator factories by benchmark name, with the data layer's ``features=`` kind each one eats.
-ESTIMATORS: dict[str, tuple[Callable[..., Any], str]] = {
-    "emotionclip": (EmotionCLIPClassifier, "emotionclip"),
-    "sst_legovit": (SSTLegoViTClassifier, "emotionclip"),
-    "dgcnn": (DGCNNClassifier, "de"),
-    "ccnn": (CCNNClassifier, "de_grid"),
-    "eegnet": (EEGNetClassifier, "raw"),
-    "de_logreg": (make_de_logreg, "de"),
-    "frames_logreg": (make_frames_logreg, "emotionclip"),
-    "emotionclip_mlp": (EmotionCLIPMLPClassifier, "emotionclip"),
-}
+from .catalog import (INPUT_KINDS, ModelError, ModelSpec, list_estimators, register_estimator, resolve_model,
+                      spec_from_object, unregister_estimator, zoo_names)
+from .module import ModuleClassifier
 
 
-def list_estimators() -> list[str]:
-    """Names accepted by :func:`get_estimator` (and by the benchmark's ``--models``)."""
-    return list(ESTIMATORS)
+def estimator_input_kind(name) -> str:
+    """The data layer's ``features=`` kind that model ``name`` (a catalogue or zoo name, or a spec) takes."""
+    try:
+        return resolve_model(name).kind
+    except ModelError as err:
+        raise ValueError(str(err)) from None
 
 
-def estimator_input_kind(name: str) -> str:
-    """The data layer's ``features=`` value that estimator ``name`` takes."""
-    if name not in ESTIMATORS:
-        raise ValueError(f"unknown estimator {name!r}; choose from {list_estimators()}")
-    return ESTIMATORS[name][1]
+def get_estimator(name, **params):
+    """Build model ``name`` (a catalogue name, ``braindecode:<Model>``, ``torcheeg:<Model>`` or a
+    :class:`ModelSpec`) with ``params``."""
+    try:
+        spec = resolve_model(name)
+    except ModelError as err:
+        raise ValueError(str(err)) from None
+    return spec.build(**params)
 
 
-def get_estimator(name: str, **params):
-    """Build estimator ``name`` (see :func:`list_estimators`) with ``params``."""
-    estimator_input_kind(name)
-    return ESTIMATORS[name][0](**params)
-
-
-__all__ = ["EmotionCLIPClassifier", "EmotionCLIPMLPClassifier", "SSTLegoViTClassifier", "DGCNNClassifier",
-           "CCNNClassifier", "EEGNetClassifier", "make_de_logreg", "make_frames_logreg", "FlatLogisticRegression", "get_estimator",
+__all__ = ["ModuleClassifier", "ModelSpec", "ModelError", "INPUT_KINDS", "register_estimator",
+           "unregister_estimator", "resolve_model", "spec_from_object", "zoo_names", "EmotionCLIPClassifier", "EmotionCLIPMLPClassifier", "SSTLegoViTClassifier", "DGCNNClassifier",
+           "CCNNClassifier", "EEGNetClassifier", "make_de_logreg", "make_frames_logreg", "make_svm_de", "FlatLogisticRegression", "get_estimator",
            "list_estimators", "estimator_input_kind", "PAPER_RECIPE", "RECIPE", "FLATTEN_POOLS"]

@@ -1,4 +1,4 @@
-"""The pipelines ``run_moabb.py`` compares, built from the benchmark's presets (raw windows in, labels out).
+"""The pipelines ``run_moabb.py`` compares, built from a benchmark configuration (raw windows in, labels out).
 
 * ``EmotionCLIP`` — :class:`~emoclip_plugin.transformers.FrameGrids` -> :class:`EmotionCLIPClassifier` (the preset's
   EmotionCLIP parameters; class prompts from the dataset's event names in the order MOABB encodes them);
@@ -14,7 +14,6 @@ from __future__ import annotations
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from ..benchmark.presets import resolve_config
 from ..devices import resolve_device, resolve_precision
 from ..estimators import get_estimator
 from ..transformers import BandDEFeatures, FrameGrids
@@ -29,14 +28,14 @@ def class_names(dataset) -> list[str]:
     return sorted(dataset.event_id)
 
 
-def make_pipelines(dataset, preset: str = "smoke", names=PIPELINES, device: str | None = None,
-                   random_state: int = 0, config: dict | None = None) -> dict:
+def make_pipelines(dataset, config: dict, names=PIPELINES, device: str | None = None,
+                   random_state: int = 0) -> dict:
     """``{name: estimator}`` for MOABB's ``evaluation.process(pipelines)``.
 
-    ``preset`` (or a resolved ``config``) supplies the neural models' parameters; ``device`` defaults to the preset's
-    (``"auto"``: a GPU when there is one).
+    ``config``: a resolved benchmark configuration (``emoclip_plugin.benchmark.presets.resolve_config("smoke")``),
+    which supplies the neural models' parameters, validation and refit; ``device`` defaults to its own (``"auto"``:
+    a GPU when there is one).
     """
-    config = config or resolve_config(preset)
     unknown = [n for n in names if n not in PIPELINES]
     if unknown:
         raise ValueError(f"unknown pipeline(s) {unknown}; choose from {', '.join(PIPELINES)}")

@@ -80,9 +80,9 @@ class SSTLegoViT(nn.Module):
         to ``d_model`` by a linear layer ([I], ours), which keeps *where* on the scalp each pattern is.
     band_pool : {"mean", "flatten"}
         How the spectral stage's band tokens become one frame token: their mean ([E]), or the tokens concatenated
-        and projected to ``d_model`` by a linear layer ([I], ours), which keeps *which band* carries a pattern. On the
-        generator-seed-1 tuning folders the mean loses most of the band-specific information (a linear probe of the
-        random-init embedding: 36 % against 74 % for the stem's tokens); see the README's "Targets".
+        and projected to ``d_model`` by a linear layer ([I], ours), which keeps *which band* carries a pattern (the
+        mean cannot tell which band a pattern came from). The ablation study (``benchmarks/ablation.py``,
+        ``-flatten_pools``) measures the choice; see ``docs/studies.md``.
     stem_channels_last : bool
         Run the convolution stem in ``channels_last`` layout (same function). Measured on an H200 in bf16 (raw
         training step, paper size): 1.66x faster at batch 256, 6 % slower at the paper's batch 64, so off by default.
