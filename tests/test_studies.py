@@ -69,6 +69,23 @@ def test_ablation_end_to_end(tmp_path):
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["code"] == rows["code"].iloc[0] and prov["finished"] == len(rows) and "sst_legovit -augment" in \
         prov["variants"]
+    assert prov["ended"] is not None
+
+
+def test_a_stopped_study_has_its_provenance(tmp_path, monkeypatch):
+    """provenance.json is written before anything trains: a study stopped part-way still says what made its rows."""
+    from emoclip_plugin.benchmark import study
+
+    def stopped(tasks, out, before=None, **kwargs):
+        before(tasks, {})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(study, "run_tasks", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        study.run_study(tmp_path / "o", [study.Folder("seed", 3, 9.0)], [study.Variant("de_logreg", "de_logreg", {})],
+                        seeds=[0], cache=tmp_path / "c", max_folds=1)
+    prov = json.loads((tmp_path / "o" / "provenance.json").read_text())
+    assert prov["finished"] is None and prov["ended"] is None and prov["tasks"] == 1 and prov["code"]
 
 
 def test_ablation_selected_pieces():

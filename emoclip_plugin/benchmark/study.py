@@ -196,33 +196,36 @@ def run_study(out: str | Path, folders: list[Folder], variants: list[Variant], s
         finished.update(done)
         atomic_write(out / "results.csv", table().to_csv(index=False))
 
+    settings = {"preset": preset, "seeds": seeds, "max_folds": max_folds, "jobs": jobs, "threads": threads,
+                "overrides": overrides or {}, "max_epochs": max_epochs, "resume_any_code": resume_any_code,
+                "folders": [f.label for f in folders], "train_subjects": train_subjects,
+                "variants": {v.name: {"model": v.model, "params": v.params} for v in variants}, "tasks": len(tasks)}
+
     def before(todo, done):
         finished.update(done)
         print(f"{len(tasks)} tasks: {len(done)} finished earlier, {len(todo)} to run with {jobs} job(s)", flush=True)
+        # written before anything trains, so a run stopped part-way still says what made its rows
+        write_provenance(out, started, {**settings, "finished": None, "finished_earlier": len(done)})
 
     done, _errors = run_tasks(tasks, out, resume_any_code=resume_any_code, jobs=jobs, validation=config["validation"],
                               describe=describe, log_each=True, before=before, on_saved=saved)
     finished.update(done)
     frame = table()
     atomic_write(out / "results.csv", frame.to_csv(index=False))
-    write_provenance(out, started, {"preset": preset, "seeds": seeds, "max_folds": max_folds, "jobs": jobs,
-                                    "threads": threads, "overrides": overrides or {}, "max_epochs": max_epochs,
-                                    "resume_any_code": resume_any_code,
-                                    "folders": [f.label for f in folders], "train_subjects": train_subjects,
-                                    "variants": {v.name: {"model": v.model, "params": v.params} for v in variants},
-                                    "tasks": len(tasks), "finished": len(finished)})
+    write_provenance(out, started, {**settings, "finished": len(finished)})
     return frame
 
 
 def write_provenance(out: Path, started: str, settings: dict) -> Path:
     """``out/provenance.json`` of a study: command, start / end time, host, the code fingerprint and git commit,
-    package versions and the study's settings."""
+    package versions and the study's settings (``finished``: tasks done, ``None`` while the study runs)."""
     import json
     import socket
     import sys
     from ..fingerprint import code_provenance, package_versions
-    record = {"command": [sys.executable] + sys.argv, "started": started,
-              "ended": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "host": socket.gethostname(),
+    ended = None if settings.get("finished", 0) is None else _dt.datetime.now(_dt.timezone.utc).isoformat(
+        timespec="seconds")
+    record = {"command": [sys.executable] + sys.argv, "started": started, "ended": ended, "host": socket.gethostname(),
               **code_provenance(), "versions": package_versions(), **settings}
     path = Path(out) / "provenance.json"
     atomic_write(path, json.dumps(record, indent=1, default=str))
