@@ -156,3 +156,27 @@ def test_benchmark_reports_a_bad_file_in_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         run(argv)
     assert exc.value.code == 2 and "label.mat: missing" in capsys.readouterr().err
+
+
+def test_flat_channel_and_volt_scale_are_named(small_seed, tmp_path):
+    """A dead electrode (all zeros) and a trial saved in volts instead of µV: a SignalWarning naming the file, the
+    trial and the channel; the features are still built."""
+    from emoclip_plugin.data.folders import SignalWarning
+    f = sorted(small_seed.glob("1_*.mat"))[0]
+    m = sio.loadmat(f)
+    flat = next(k for k in m if k.endswith("_eeg3"))
+    x = m[flat].copy()
+    x[5] = 0.0
+    _rewrite_trial(f, flat, x)
+    g = sorted(small_seed.glob("1_*.mat"))[1]
+    m = sio.loadmat(g)
+    volts = next(k for k in m if k.endswith("_eeg4"))
+    _rewrite_trial(g, volts, m[volts] * 1e-6)
+    with pytest.warns(SignalWarning) as record:
+        ds = load_seed(small_seed, "de", cache_dir=tmp_path / "c")
+    messages = [str(w.message) for w in record if issubclass(w.category, SignalWarning)]
+    assert any(m.startswith(f"{f}: trial '{flat}': 1 flat channel(s)") and ": F7;" in m
+               for m in messages), messages
+    assert any(m.startswith(f"{g}: trial '{volts}': median channel std") and "volts instead of µV" in m
+               for m in messages), messages
+    assert len(messages) == 2 and len(ds) > 0

@@ -45,6 +45,16 @@ class StrayFileWarning(UserWarning):
     """A file in a SEED-format folder that is not part of the layout; it is skipped."""
 
 
+class SignalWarning(UserWarning):
+    """A trial whose samples look wrong: a flat (dead) channel, or an amplitude scale far from SEED's microvolts."""
+
+
+#: Per-channel standard deviation (µV) at or below which a channel counts as flat (a dead electrode).
+FLAT_STD = 1e-6
+#: The plausible range (µV) of a trial's median per-channel standard deviation; SEED's EEG is in µV (tens of µV).
+SCALE_RANGE = (0.05, 5e3)
+
+
 @dataclass
 class FolderScan:
     """What :func:`scan_folder` found.
@@ -119,6 +129,34 @@ def _check_mat_header(path: Path, family: str, n_chans: int, min_samples: int) -
     return lengths
 
 
+def check_signal(trial: np.ndarray, where: str, channel_names: list[str] | None = None) -> list[str]:
+    """Warn (:class:`SignalWarning`, naming ``where``: the file and trial) about flat channels and an amplitude scale
+    outside :data:`SCALE_RANGE` of a raw trial ``[n_chans, n_times]`` in µV; returns the problems found.
+
+    A flat channel's band DE is log2(2*pi*e*1e-300)/2, about -496 bits, an outlier that dominates an unnormalised
+    model's input; a folder saved in volts instead of µV has a median channel std around 1e-5."""
+    trial = np.asarray(trial)
+    if trial.ndim != 2 or trial.shape[1] < 2:
+        return []
+    std = trial.std(axis=1)
+    problems = []
+    flat = np.flatnonzero(std <= FLAT_STD)
+    if len(flat):
+        names = [channel_names[i] if channel_names and i < len(channel_names) else f"#{i + 1}" for i in flat]
+        problems.append(f"{len(flat)} flat channel(s) (std <= {FLAT_STD:g} µV): {', '.join(names[:8])}"
+                        + (" ..." if len(names) > 8 else "") + "; their features are outliers (a dead electrode?)")
+    live = std[std > FLAT_STD]
+    if len(live):
+        median = float(np.median(live))
+        if not SCALE_RANGE[0] <= median <= SCALE_RANGE[1]:
+            unit = " (volts instead of µV?)" if median < SCALE_RANGE[0] else ""
+            problems.append(f"median channel std {median:.3g} is outside the {SCALE_RANGE[0]:g}-{SCALE_RANGE[1]:g} µV "
+                            f"of EEG in µV{unit}")
+    for problem in problems:
+        warnings.warn(f"{where}: {problem}", SignalWarning, stacklevel=2)
+    return problems
+
+
 def check_finite(trial: np.ndarray) -> None:
     """Raise :class:`DataFolderError` when a trial holds NaN or inf samples (the message counts them)."""
     bad = int(np.size(trial) - np.count_nonzero(np.isfinite(trial)))
@@ -130,8 +168,8 @@ def read_raw_trials(path: str | Path) -> list[tuple[int, str, np.ndarray]]:
     """Read a raw SEED / SEED-IV data file: ``[(trial number k, variable name, trial [n_chans, n_times]), ...]`` in
     trial order (``k`` from the variable name ``<initials>_eeg<k>``, 1-based).
 
-    The file's header should have passed :func:`scan_folder`; here the samples are read and checked (NaN / inf), with
-    the same messages as the TorchEEG path: ``<file>: cannot be read ...`` or ``<file>: trial '<name>': ...``.
+    The file's header should have passed :func:`scan_folder`; here the samples are read and checked (NaN / inf: an
+    error; flat channels, amplitude scale: :class:`SignalWarning`), with the same messages as the TorchEEG path: ``<file>: cannot be read ...`` or ``<file>: trial '<name>': ...``.
     """
     path = Path(path)
     try:
@@ -146,6 +184,7 @@ def read_raw_trials(path: str | Path) -> list[tuple[int, str, np.ndarray]]:
             check_finite(content[name])
         except DataFolderError as exc:
             raise DataFolderError(f"{path}: trial {name!r}: {exc}") from None
+        check_signal(content[name], f"{path}: trial {name!r}")
         out.append((k, name, np.asarray(content[name])))
     return out
 

@@ -35,9 +35,9 @@ import pandas as pd
 
 from .._deps import require
 from .cache import cache_key, cached_build, dataset_cache_dir, default_cache_dir
-from .channels import N_CHANS, SEED_CHANNEL_LOCATION_DICT
+from .channels import N_CHANS, SEED_CHANNEL_LIST, SEED_CHANNEL_LOCATION_DICT
 from .features import SEED_DE_BANDS, BandDE, FrameFeatureConfig, FrameFeatures, to_grid
-from .folders import DataFolderError, FolderScan, check_finite, detect_family, scan_folder
+from .folders import DataFolderError, FolderScan, check_finite, check_signal, detect_family, scan_folder
 
 _torcheeg_datasets = require("torcheeg.datasets", "torcheeg")
 _torcheeg_transforms = require("torcheeg.transforms", "torcheeg")
@@ -130,7 +130,7 @@ class _NamedTrials:
     call the hook once per variable whose name contains ``eeg``, in file order."""
 
     def __init__(self, hook, path: str):
-        self.hook, self.index = hook, 0
+        self.hook, self.index, self.path = hook, 0, path
         try:
             from scipy.io import whosmat
             self.names = [name for name, _, _ in whosmat(path) if "eeg" in name]
@@ -141,9 +141,12 @@ class _NamedTrials:
         name = self.names[self.index] if self.index < len(self.names) else f"#{self.index + 1}"
         self.index += 1
         try:
-            return self.hook(trial)
+            out = self.hook(trial)
         except Exception as exc:
             raise DataFolderError(f"trial {name!r}: {exc}") from exc
+        if getattr(self.hook, "kind", None) != "folder":  # raw samples: dead channels, amplitude scale
+            check_signal(trial, f"{self.path}: trial {name!r}", SEED_CHANNEL_LIST)
+        return out
 
 
 #: The progress bar of the dataset being built in this process (``load_dataset(progress=True)``), or ``None``.
