@@ -45,8 +45,19 @@ def test_worker_devices_round_robin_and_threads():
         worker_devices(0, "cuda", 1)
 
 
+_BARRIER = None
+
+
+def _init_worker(queue, barrier):
+    global _BARRIER
+    pool_initializer(queue)
+    _BARRIER = barrier
+
+
 def _report_device(_):
-    time.sleep(0.5)  # keep this worker busy so that the pool starts the other one
+    # Two tasks meet at the barrier, so each pair runs on both workers: one worker cannot take every task however
+    # slowly the other one starts (a sleep here was not enough on a loaded machine).
+    _BARRIER.wait(timeout=120)
     return task_device("cuda"), task_device("cpu")
 
 
@@ -55,10 +66,10 @@ def test_each_pool_worker_gets_its_own_gpu():
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
+    queue, barrier = context.Queue(), context.Barrier(2)
     for device in worker_devices(2, "cuda", 2):
         queue.put(device)
-    with ProcessPoolExecutor(2, mp_context=context, initializer=pool_initializer, initargs=(queue,)) as pool:
+    with ProcessPoolExecutor(2, mp_context=context, initializer=_init_worker, initargs=(queue, barrier)) as pool:
         seen = list(pool.map(_report_device, range(4)))
     assert {s[0] for s in seen} == {"cuda:0", "cuda:1"} and {s[1] for s in seen} == {"cpu"}
     assert task_device("cuda") == "cuda"  # the main process has no worker device
