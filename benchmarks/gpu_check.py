@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-encoder", default=None, help="text encoder folder (default: the bundled one)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=UserWarning)
-    from emoclip_plugin.devices import DeviceError, describe, resolve_device, worker_devices
+    from emoclip_plugin.training.devices import DeviceError, describe, resolve_device, worker_devices
     from emoclip_plugin.estimators import RECIPE, EmotionCLIPClassifier, SSTLegoViTClassifier
     try:
         device = resolve_device(args.device)

@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from emoclip_plugin.benchmark.estimate import Rates, epoch_bounds, fold_seconds, format_hours, \
         seed_windows_per_session
-    from emoclip_plugin.devices import DeviceError, describe, peak_tflops, resolve_device, resolve_precision
+    from emoclip_plugin.training.devices import DeviceError, describe, peak_tflops, resolve_device, resolve_precision
     from emoclip_plugin.estimators import EmotionCLIPClassifier, PAPER_RECIPE, SSTLegoViTClassifier
 
     try:

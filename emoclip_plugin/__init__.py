@@ -6,12 +6,15 @@ Public API: the models (:class:`SSTLegoViT`, :class:`SSTLegoViTRaw`, :class:`Emo
 ``SSTLegoViTRaw`` resolvable by name in braindecode.
 """
 from ._deps import MissingDependencyError, require
+from ._moved import install as _install_moved_modules
+
+_install_moved_modules()  # emoclip_plugin.protocols & co. (the modules' homes before the layer folders) still import
 
 require("torcheeg")
 require("braindecode")
 
 from .models import EmotionCLIP, SSTLegoViT, SSTLegoViTRaw  # noqa: E402
-from .registry import get_model, list_models, model_info, register_with_braindecode  # noqa: E402
+from .models.registry import get_model, list_models, model_info, register_with_braindecode  # noqa: E402
 from .estimators import (FLATTEN_POOLS, RECIPE, CCNNClassifier, DGCNNClassifier, EEGNetClassifier,  # noqa: E402
                          EmotionCLIPClassifier, EmotionCLIPMLPClassifier, SSTLegoViTClassifier, get_estimator,
                          list_estimators, make_de_logreg, make_frames_logreg)

@@ -96,7 +96,7 @@ def run(argv: list[str] | None = None) -> int:
     errors on one line (exit 2 for an option, a data file or the leakage guard; 1 when a fold failed)."""
     from .benchmark.api import RunOptions, execute_run, resolve
     from .data.folders import DataFolderError
-    from .protocols import LeakageError
+    from .benchmark.protocols import LeakageError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -105,12 +105,12 @@ def run(argv: list[str] | None = None) -> int:
     try:
         opts = RunOptions.from_kwargs(**options)
         settings = resolve(opts)
-    except BenchmarkError as err:
-        parser.error(str(err))
+    except BenchmarkError as err:  # a bad option value: one line (argparse's own errors add its usage block)
+        parser.exit(2, f"{parser.prog}: error: {_one_line(err)}\n")
     try:
         result = execute_run(opts, settings)
     except BenchmarkError as err:
-        parser.error(_one_line(err))
+        parser.exit(2, f"{parser.prog}: error: {_one_line(err)}\n")
     except DataFolderError as err:  # a bad file found while reading: one line, no traceback
         if args.verbose:
             raise
@@ -140,7 +140,7 @@ def models_command(argv: list[str]) -> int:
     try:
         config = resolve_config(args.preset, args.config)
     except ConfigError as err:
-        p.error(str(err))
+        p.exit(2, f"{p.prog}: error: {_one_line(err)}\n")
     from .estimators import list_estimators
     table = model_table(list_estimators() + zoo_names(), config["models"])
     table["parameters"] = [f"{int(v):,}" if v == v and v is not None else "-" for v in table["parameters"]]

@@ -185,9 +185,10 @@ def test_bad_models_fail_in_one_line(models, config, message, seed_root, tmp_pat
     with pytest.raises(SystemExit) as exc:
         cli_run(argv)
     assert exc.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()[-1]
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines  # no argparse usage block, no traceback
     import re
-    assert re.search(message, err), err
+    assert re.search(message, lines[0]), lines[0]
     assert not (tmp_path / "c").exists()  # nothing computed
 
 

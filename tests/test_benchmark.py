@@ -17,7 +17,7 @@ import pytest
 from emoclip_plugin.benchmark.store import COLUMNS
 from emoclip_plugin.cli import run
 from emoclip_plugin.data.seed import load_seed
-from emoclip_plugin.protocols import (LeakageError, add_calibration, calibration_seconds, check_no_leakage,
+from emoclip_plugin.benchmark.protocols import (LeakageError, add_calibration, calibration_seconds, check_no_leakage,
                                       cross_subject_folds, cross_time_folds, trial_keys)
 
 TINY_YAML = """
@@ -68,7 +68,7 @@ def test_folds_through_torcheeg_splitters(de_dataset, tmp_path):
 
 
 def test_within_subject_folds_split_whole_trials(de_dataset):
-    from emoclip_plugin.protocols import WITHIN_SUBJECT_TRAIN_TRIALS, within_subject_folds
+    from emoclip_plugin.benchmark.protocols import WITHIN_SUBJECT_TRAIN_TRIALS, within_subject_folds
     info = de_dataset.info.reset_index(drop=True)
     folds = within_subject_folds(info, WITHIN_SUBJECT_TRAIN_TRIALS["seed"])
     assert len(folds) == 3 * 3  # subjects x sessions (45 on real SEED)
@@ -136,7 +136,7 @@ def test_layout_check_agrees_with_the_folds_it_predicts(seed_root, de_dataset, t
     """The check before features (trial lengths from the headers) fails exactly where the real folds' calibration
     fails, for both calibration modes and per-session / pooled folds."""
     from emoclip_plugin.data.folders import scan_folder
-    from emoclip_plugin.protocols import check_layout, reference_windows
+    from emoclip_plugin.benchmark.protocols import check_layout, reference_windows
     trials = scan_folder(seed_root, "seed").trials()
     assert len(trials) == 3 * 3 * 15 and trials["seconds"].eq(12).all()
     assert sorted(trials["session_id"].unique()) == [1, 2, 3]

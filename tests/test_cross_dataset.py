@@ -12,7 +12,7 @@ from emoclip_plugin.benchmark.stats import paired_comparisons, preset_comparison
 from emoclip_plugin.benchmark.store import COLUMNS
 from emoclip_plugin.cli import run
 from emoclip_plugin.data.synthetic import SignalModel, _Generator
-from emoclip_plugin.protocols import (SHARED_CLASS_NAMES, LeakageError, check_cross_dataset, cross_dataset_fold,
+from emoclip_plugin.benchmark.protocols import (SHARED_CLASS_NAMES, LeakageError, check_cross_dataset, cross_dataset_fold,
                                       shared_labels)
 
 TINY_MLP = """

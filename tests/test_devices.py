@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from emoclip_plugin.benchmark.estimate import Rates, epoch_bounds, fold_seconds, seed_windows_per_session
-from emoclip_plugin.devices import (DeviceError, describe, peak_tflops, pool_initializer, resolve_device,
+from emoclip_plugin.training.devices import (DeviceError, describe, peak_tflops, pool_initializer, resolve_device,
                                     resolve_precision, task_device, threads_per_worker, worker_devices)
 
 TINY = dict(d_model=16, n_heads=2, depths=(1, 1, 1), conv_hidden=16, img_size=16)
@@ -77,7 +77,7 @@ def test_each_pool_worker_gets_its_own_gpu():
 
 def _task(model: str, device: str, name: str):
     from emoclip_plugin.benchmark.runner import Task
-    from emoclip_plugin.protocols import Fold
+    from emoclip_plugin.benchmark.protocols import Fold
     fold = Fold(protocol="cross-subject", name=name, test_subject=1, test_session=None, train_session=None,
                 train=np.arange(4), test=np.arange(4, 6))
     return Task(task_id=name, dataset="seed", data="synthetic", protocol="cross-subject", preset="smoke", model=model,
@@ -224,7 +224,7 @@ def test_fused_resize_stem_equals_interpolate_then_convolve():
 
 
 def test_make_estimator_carries_device_precision_and_gpu_eval_batch(monkeypatch):
-    from emoclip_plugin import devices
+    from emoclip_plugin.training import devices
     from emoclip_plugin.benchmark.runner import GPU_EVAL_BATCH, make_estimator
     task = _task("emotionclip", "cuda", "t")
     est = make_estimator(task)

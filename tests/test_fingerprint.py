@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import emoclip_plugin
-from emoclip_plugin import fingerprint
+from emoclip_plugin.benchmark import fingerprint
 from emoclip_plugin.cli import run
 
 PACKAGE = Path(emoclip_plugin.__file__).resolve().parent
@@ -27,7 +27,7 @@ def _clone(tmp_path: Path) -> Path:
 
 def _fingerprint_in(package: Path) -> str:
     """The fingerprint as a fresh interpreter importing ``package`` computes it."""
-    code = "import emoclip_plugin.fingerprint as f, sys; print(f.code_fingerprint())"
+    code = "import emoclip_plugin.benchmark.fingerprint as f, sys; print(f.code_fingerprint())"
     out = subprocess.run([sys.executable, "-c", code], cwd=package.parent, capture_output=True, text=True,
                          env={"PYTHONPATH": str(package.parent), "PATH": "/usr/bin:/bin"}, check=True)
     return out.stdout.strip()
@@ -40,7 +40,7 @@ def test_a_changed_source_file_changes_the_fingerprint(tmp_path):
     assert before.startswith("src-") and len(before) == 20
     (clone.parent / "README.md").write_text("docs do not change the code\n")  # outside the package
     assert _fingerprint_in(clone) == before
-    target = clone / "protocols.py"
+    target = clone / "benchmark" / "protocols.py"
     target.write_text(target.read_text() + "\n# an edit\n")
     assert _fingerprint_in(clone) != before
     edited = fingerprint.source_hash(clone)
@@ -62,7 +62,7 @@ def test_git_state_in_a_clone(tmp_path):
     git("commit", "-qm", "clone")
     clean = fingerprint.git_state(clone)
     assert clean["commit"] and len(clean["commit"]) == 40 and not clean["dirty"] and clean["diff_hash"] is None
-    (clone / "protocols.py").write_text((clone / "protocols.py").read_text() + "\n# uncommitted\n")
+    (clone / "benchmark" / "protocols.py").write_text((clone / "benchmark" / "protocols.py").read_text() + "\n# uncommitted\n")
     dirty = fingerprint.git_state(clone)
     assert dirty["commit"] == clean["commit"] and dirty["dirty"] and len(dirty["diff_hash"]) == 12
     provenance = fingerprint.code_provenance(str(clone))

@@ -11,7 +11,7 @@ import pytest
 from emoclip_plugin.benchmark.runner import Task, prepare_data, run_task
 from emoclip_plugin.estimators import SSTLegoViTClassifier
 from emoclip_plugin.estimators.base import label_runs
-from emoclip_plugin.protocols import (LeakageError, add_calibration, check_no_leakage, cross_subject_folds,
+from emoclip_plugin.benchmark.protocols import (LeakageError, add_calibration, check_no_leakage, cross_subject_folds,
                                       fit_groups, trial_keys)
 
 TINY = dict(d_model=16, n_heads=2, depths=(1, 1, 1), conv_hidden=16, img_size=16)

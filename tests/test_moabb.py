@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 
 from emoclip_plugin.moabb import SEED, SEEDIV, EmotionParadigm, TrialSplit, make_evaluation  # noqa: E402
 from emoclip_plugin.moabb.calibration import WithTargetCalibration  # noqa: E402
-from emoclip_plugin.transformers import BandDEFeatures, FrameGrids  # noqa: E402
+from emoclip_plugin.data.transformers import BandDEFeatures, FrameGrids  # noqa: E402
 
 TINY_SST = {"d_model": 8, "n_heads": 2, "depths": [1, 1, 1], "conv_hidden": 8, "img_size": 16}
 

@@ -7,7 +7,7 @@ import torch
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from emoclip_plugin.augment import AUGMENT_KEYS, GridAugment
+from emoclip_plugin.training.augment import AUGMENT_KEYS, GridAugment
 from emoclip_plugin.estimators import (EmotionCLIPClassifier, EmotionCLIPMLPClassifier, SSTLegoViTClassifier,
                                        estimator_input_kind, get_estimator, make_frames_logreg)
 from emoclip_plugin.models.standardize import Standardized

@@ -318,7 +318,7 @@ def _compute(config: dict, scheduler: str | None) -> tuple[str, str]:
 
     With a scheduler the cluster's workers do the training, so this machine's devices are not checked: ``auto``
     stays for each worker to resolve, and only CUDA tasks ask the cluster for GPUs."""
-    from ..devices import DeviceError, resolve_device, resolve_precision
+    from ..training.devices import DeviceError, resolve_device, resolve_precision
     if scheduler:
         return config["device"], config["precision"]
     try:
@@ -358,12 +358,12 @@ def _one_line(err: BaseException) -> str:
 
 def preflight(sources: list[tuple], protocols: list[str], configs: dict[str, dict], seeds: list[int]) -> None:
     """Check that every within-dataset protocol can build its folds and few-shot calibration on each folder, from
-    the folders' headers (:func:`~emoclip_plugin.protocols.check_layout`); raises ``ValueError`` naming the folder,
+    the folders' headers (:func:`~emoclip_plugin.benchmark.protocols.check_layout`); raises ``ValueError`` naming the folder,
     or :class:`~emoclip_plugin.data.folders.DataFolderError` for a bad file."""
     import warnings
 
     from ..data.folders import StrayFileWarning, scan_folder
-    from ..protocols import WITHIN_SUBJECT_TRAIN_TRIALS, check_layout
+    from .protocols import WITHIN_SUBJECT_TRAIN_TRIALS, check_layout
     from .presets import feature_settings
     for dataset, family, root, _ in sources:
         with warnings.catch_warnings():  # stray files are reported once, when the loaders read the folder
@@ -404,11 +404,7 @@ def run_tasks(tasks: list, out: str | Path, *, resume_any_code: bool = False, jo
     from .store import ResultStore, result_list
 
     store = ResultStore(out)
-    finished: dict[str, dict] = {}
-    for t in tasks:
-        stored = store.load(t.task_id, t.config_hash, None if resume_any_code else t.code)
-        if stored is not None:
-            finished[t.task_id] = stored
+    finished = store.finished(tasks, resume_any_code)
     todo = [t for t in tasks if t.task_id not in finished]
     if before is not None:
         before(todo, finished)
@@ -557,14 +553,14 @@ def execute_run(opts: RunOptions, settings: dict):
     from ..data.cache import default_cache_dir
     from ..data.folders import DataFolderError
     from ..data.synthetic import embedded_default
-    from ..devices import describe
-    from ..protocols import LeakageError
-    from ..fingerprint import code_provenance, package_versions
+    from ..training.devices import describe
+    from .protocols import LeakageError
+    from .fingerprint import code_provenance, package_versions
     from .presets import config_hash, feature_settings
     from .report import majority_rates, plot_all, plot_comparisons, write_summary
     from .runner import build_tasks, prepare_data
     from .stats import meta_analysis, paired_comparisons
-    from .store import ResultStore, atomic_write, result_list, rows_frame
+    from .store import ResultStore, atomic_write, result_list, rows_frame, write_results_csv
 
     say = (lambda *a, **k: None) if opts.quiet else print
     logging.getLogger("torcheeg").setLevel(logging.WARNING)
@@ -633,11 +629,8 @@ def execute_run(opts: RunOptions, settings: dict):
     code = code_provenance()
     if opts.estimate:
         from .estimate import print_estimate
-        finished = {}
-        if (out / "folds").is_dir():  # an estimate writes nothing; it counts what a resume would skip
-            store = ResultStore(out)
-            finished = {t.task_id for t in tasks
-                        if store.load(t.task_id, t.config_hash, None if opts.resume_any_code else code["code"])}
+        # an estimate writes nothing (no store unless one exists); it counts what a resume would skip
+        finished = ResultStore(out).finished(tasks, opts.resume_any_code) if (out / "folds").is_dir() else {}
         todo = [t for t in tasks if t.task_id not in finished]
         return print_estimate(todo, len(finished), config["validation"], opts.jobs, opts.estimate_steps,
                               opts.scheduler)
@@ -661,15 +654,14 @@ def execute_run(opts: RunOptions, settings: dict):
                "thread(s)"))
         atomic_write(out / "provenance.json", json.dumps(provenance, indent=1, default=str))
 
-    store = ResultStore(out)
     finished, errors = run_tasks(tasks, out, resume_any_code=opts.resume_any_code, jobs=opts.jobs,
                                  scheduler=opts.scheduler, validation={n: c["validation"] for n, c in configs.items()},
                                  verbose=opts.verbose, progress=not opts.quiet,
-                                 on_saved=lambda done: store.write_csv([done[t.task_id] for t in tasks
-                                                                        if t.task_id in done]),
+                                 on_saved=lambda done: write_results_csv(out, [done[t.task_id] for t in tasks
+                                                                                  if t.task_id in done]),
                                  before=before)
     results = [finished[t.task_id] for t in tasks if t.task_id in finished]
-    store.write_csv(results)
+    write_results_csv(out, results)
     flat = [r for result in results for r in result_list(result)]
     rows = rows_frame(flat)
     chance = {d: 1 / len(c) for d, c in class_names.items()}

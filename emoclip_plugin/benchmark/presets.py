@@ -27,9 +27,9 @@ from typing import Any
 
 from ..data.features import FrameFeatureConfig
 from ..data.seed import SFREQ
-from ..devices import PRECISIONS
+from ..training.devices import PRECISIONS
 from ..estimators import FLATTEN_POOLS, INPUT_KINDS, RECIPE, ModelError, list_estimators, resolve_model
-from ..protocols import CALIBRATION_MODES, CROSS_SUBJECT_MODES
+from .protocols import CALIBRATION_MODES, CROSS_SUBJECT_MODES
 
 #: The settings of the EmotionCLIP frame grids that a preset, a YAML file or the command line may set.
 FEATURE_KEYS = ("baseline_seconds", "window_seconds", "frame_seconds", "bands", "zscore")

@@ -249,7 +249,7 @@ def plot_all(results: list[dict], out: Path, class_names: dict[str, list[str]],
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..protocols import SHARED_CLASS_NAMES
+    from .protocols import SHARED_CLASS_NAMES
 
     if not results:
         return []

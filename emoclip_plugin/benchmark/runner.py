@@ -20,9 +20,9 @@ import pandas as pd
 
 from ..data.cache import cached_build, dataset_cache_dir
 from ..data.seed import load_dataset, to_numpy
-from ..devices import describe, pool_initializer, task_device, worker_devices
+from ..training.devices import describe, pool_initializer, task_device, worker_devices
 from ..estimators import ModelSpec, resolve_model
-from ..protocols import (CROSS_DATASET_PAIRS, SHARED_CLASS_NAMES, WITHIN_SUBJECT_TRAIN_TRIALS, Fold, add_calibration,
+from .protocols import (CROSS_DATASET_PAIRS, SHARED_CLASS_NAMES, WITHIN_SUBJECT_TRAIN_TRIALS, Fold, add_calibration,
                          check_cross_dataset, check_no_leakage, cross_dataset_fold, cross_subject_folds,
                          calibration_seconds, cross_time_folds, fit_groups, shared_labels,
                          within_subject_folds)
@@ -175,7 +175,7 @@ def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[st
     ``device`` / ``precision``: where and how the neural models train (resolved by the caller; a generic ``"cuda"``
     becomes each worker's own GPU). The configured settings (``auto`` included) key the results; each row records the
     device and precision actually used."""
-    from ..fingerprint import code_provenance
+    from .fingerprint import code_provenance
     code = code_provenance()
     tasks = []
     for dataset in datasets:
@@ -239,7 +239,7 @@ def cross_dataset_tasks(prepared: dict[tuple[str, str], PreparedData], datasets:
     if config["shots"]:
         raise ValueError(f"cross-dataset is zero-shot (nothing of the test dataset is trained on); shots="
                          f"{config['shots']} must be 0 (--shots 0)")
-    from ..fingerprint import code_provenance
+    from .fingerprint import code_provenance
     code = code_provenance()
     tasks = []
     for source, target in CROSS_DATASET_PAIRS:
@@ -406,7 +406,7 @@ def _scored(row: dict, truth: np.ndarray, pred: np.ndarray, n_classes: int, hist
 def _cross_dataset_results(task: Task, est, row: dict, y_test: np.ndarray, X_test: np.ndarray,
                            history: list) -> list[dict]:
     """One result per target subject and session: on the shared classes (every model, through
-    :data:`~emoclip_plugin.protocols.SHARED_CLASSES`), and for models with a text side also zero-shot on the target's
+    :data:`~emoclip_plugin.benchmark.protocols.SHARED_CLASSES`), and for models with a text side also zero-shot on the target's
     own classes through their prompts."""
     cross = task.cross
     subjects, sessions = cross.subjects[task.fold.test], cross.sessions[task.fold.test]
@@ -489,7 +489,3 @@ def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error
             on_error(task, err)
         else:
             on_result(task, result)
-
-
-def pending_tasks(tasks: Iterable[Task], is_done: Callable[[Task], bool]) -> list[Task]:
-    return [t for t in tasks if not is_done(t)]

@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
@@ -63,7 +64,7 @@ class ResultStore:
 
     def load(self, task_id: str, config_hash: str | None = None, code: str | None = None) -> dict | None:
         """The stored result of ``task_id`` (``None`` if absent, unreadable, made with another ``config_hash`` or,
-        when ``code`` is given, by code with another fingerprint (:mod:`emoclip_plugin.fingerprint`))."""
+        when ``code`` is given, by code with another fingerprint (:mod:`emoclip_plugin.benchmark.fingerprint`))."""
         path = self.path(task_id)
         if not path.is_file():
             return None
@@ -82,14 +83,27 @@ class ResultStore:
             return None
         return result
 
+    def finished(self, tasks: Iterable, resume_any_code: bool = False) -> dict[str, dict]:
+        """The stored results of ``tasks`` (objects with ``task_id``, ``config_hash`` and ``code``) that a resume
+        reuses, by task id: same settings hash and, unless ``resume_any_code``, same code fingerprint."""
+        found = {}
+        for t in tasks:
+            stored = self.load(t.task_id, t.config_hash, None if resume_any_code else t.code)
+            if stored is not None:
+                found[t.task_id] = stored
+        return found
+
     def save(self, task_id: str, result: dict) -> None:
         atomic_write(self.path(task_id), json.dumps(result, default=_jsonable))
 
-    def write_csv(self, results: list[dict]) -> Path:
-        frame = rows_frame([r for result in results for r in result_list(result)])
-        path = self.out / "results.csv"
-        atomic_write(path, frame.to_csv(index=False))
-        return path
+
+
+def write_results_csv(out: str | os.PathLike, results: list[dict]) -> Path:
+    """Write ``out/results.csv``: every row of ``results`` (fold results as stored), in :data:`COLUMNS` order."""
+    frame = rows_frame([r for result in results for r in result_list(result)])
+    path = Path(out) / "results.csv"
+    atomic_write(path, frame.to_csv(index=False))
+    return path
 
 
 def rows_frame(results: list[dict]) -> pd.DataFrame:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..data.synthetic import GENERATOR_VERSION, write_folder
 from ..estimators import estimator_input_kind, get_estimator
-from ..protocols import fit_groups
+from .protocols import fit_groups
 from .presets import config_hash, resolve_config
 from .runner import build_tasks, prepare_data
 from .api import run_tasks
@@ -222,7 +222,7 @@ def write_provenance(out: Path, started: str, settings: dict) -> Path:
     import json
     import socket
     import sys
-    from ..fingerprint import code_provenance, package_versions
+    from .fingerprint import code_provenance, package_versions
     ended = None if settings.get("finished", 0) is None else _dt.datetime.now(_dt.timezone.utc).isoformat(
         timespec="seconds")
     record = {"command": [sys.executable] + sys.argv, "started": started, "ended": ended, "host": socket.gethostname(),

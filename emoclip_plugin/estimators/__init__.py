@@ -7,7 +7,7 @@ them), and share the training conveniences: early stopping on an internal valida
 are given), a cosine learning-rate schedule, gradient clipping, ``device="auto"``, ``random_state`` and a tqdm bar.
 
 The shared base is :mod:`.base`; the frame-grid classifiers are in :mod:`.emotionclip`, the registry baselines in
-:mod:`.baselines`, the recipes in :mod:`.recipes`; the logistic-regression models come from :mod:`emoclip_plugin.linear`.
+:mod:`.baselines`, the recipes in :mod:`.recipes`; the logistic-regression models come from :mod:`emoclip_plugin.estimators.linear`.
 
 ===================  ===========================================  ===================================================
 name                 estimator                                    input ``X``
@@ -28,7 +28,7 @@ The catalogue (:mod:`.catalog`) also resolves ``braindecode:<Model>`` and ``torc
 """
 from __future__ import annotations
 
-from ..linear import FlatLogisticRegression, make_de_logreg, make_frames_logreg, make_svm_de
+from .linear import FlatLogisticRegression, make_de_logreg, make_frames_logreg, make_svm_de
 from .baselines import CCNNClassifier, DGCNNClassifier, EEGNetClassifier
 from .emotionclip import EmotionCLIPClassifier, EmotionCLIPMLPClassifier, SSTLegoViTClassifier
 from .recipes import FLATTEN_POOLS, PAPER_RECIPE, RECIPE

@@ -20,10 +20,10 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 from skorch.callbacks import Callback
 from torch import nn
 
-from ..augment import GridAugment
-from ..devices import resolve_device, resolve_precision
+from ..training.augment import GridAugment
+from ..training.devices import resolve_device, resolve_precision
 from ..models.standardize import Standardized
-from ..training import RecipeNet, lr_schedule_callback
+from ..training.net import RecipeNet, lr_schedule_callback
 
 
 def _silent(*args, **kwargs) -> None:
@@ -114,7 +114,7 @@ _TRAINING_DOC = """
         Standardise the input per value (``(x - mean) / std`` over the training rows, per frame, map and grid cell
         for frame grids), inside the module so a saved model keeps the statistics.
     augment : dict or None
-        Training-batch augmentation (:class:`emoclip_plugin.augment.GridAugment`): keys ``noise`` (std),
+        Training-batch augmentation (:class:`emoclip_plugin.training.augment.GridAugment`): keys ``noise`` (std),
         ``band_drop``, ``frame_drop``, ``electrode_drop`` (probabilities), ``mixup`` (Beta parameter); grid-only
         keys are skipped for flat input. Drawn from a generator seeded by ``random_state``.
     precision : {"auto", "32", "bf16", "16-mixed"}

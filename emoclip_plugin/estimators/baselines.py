@@ -22,7 +22,7 @@ class _RegistryClassifier(_TorchClassifier):
         raise NotImplementedError
 
     def _build_module(self, shape: tuple, n_classes: int, restoring: dict | None = None) -> nn.Module:
-        from ..registry import get_model
+        from ..models.registry import get_model
         return get_model(self._model, num_classes=n_classes, **{**self._module_args(shape),
                                                                  **(self.module_kwargs or {})})
 

@@ -88,7 +88,7 @@ def _check_input(name: str, input_kind) -> None:
 
 # ------------------------------------------------------------------------------------------------ the built-ins
 def _builtin_specs() -> dict[str, ModelSpec]:
-    from ..linear import make_de_logreg, make_frames_logreg, make_svm_de
+    from .linear import make_de_logreg, make_frames_logreg, make_svm_de
     from .baselines import CCNNClassifier, DGCNNClassifier, EEGNetClassifier
     from .emotionclip import EmotionCLIPClassifier, EmotionCLIPMLPClassifier, SSTLegoViTClassifier
     ours = "emoclip-plugin"

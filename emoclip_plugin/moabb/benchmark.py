@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from ..benchmark.presets import resolve_config
     from ..benchmark.store import atomic_write
-    from ..fingerprint import package_versions
+    from ..benchmark.fingerprint import package_versions
     from ..data.cache import default_cache_dir
     from ..data.folders import DataFolderError, detect_family
     from ..data.synthetic import embedded_default

@@ -1,8 +1,8 @@
 """The pipelines ``run_moabb.py`` compares, built from a benchmark configuration (raw windows in, labels out).
 
-* ``EmotionCLIP`` — :class:`~emoclip_plugin.transformers.FrameGrids` -> :class:`EmotionCLIPClassifier` (the preset's
+* ``EmotionCLIP`` — :class:`~emoclip_plugin.data.transformers.FrameGrids` -> :class:`EmotionCLIPClassifier` (the preset's
   EmotionCLIP parameters; class prompts from the dataset's event names in the order MOABB encodes them);
-* ``DGCNN`` — :class:`~emoclip_plugin.transformers.BandDEFeatures` -> :class:`DGCNNClassifier` (the preset's);
+* ``DGCNN`` — :class:`~emoclip_plugin.data.transformers.BandDEFeatures` -> :class:`DGCNNClassifier` (the preset's);
 * ``TS+LR`` — the Riemannian baseline: OAS covariances -> tangent space -> logistic regression (pyriemann, which comes
   with MOABB).
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from ..devices import resolve_device, resolve_precision
+from ..training.devices import resolve_device, resolve_precision
 from ..estimators import get_estimator
-from ..transformers import BandDEFeatures, FrameGrids
+from ..data.transformers import BandDEFeatures, FrameGrids
 from .calibration import WithTargetCalibration
 
 #: Pipeline names, in table order.

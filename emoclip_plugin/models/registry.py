@@ -49,7 +49,7 @@ def _braindecode_model(cls_name: str, defaults: dict):
 
 def _ours(cls_name: str):
     def build(**kwargs):
-        from . import models
+        from .. import models
         cls = getattr(models, cls_name)
         if cls_name == "SSTLegoViTRaw" and "num_classes" in kwargs:
             kwargs["n_outputs"] = kwargs.pop("num_classes")
@@ -98,7 +98,7 @@ def register_with_braindecode() -> None:
     """Make ``SSTLegoViTRaw`` resolvable by name in braindecode (``EEGClassifier(module="SSTLegoViTRaw")``)."""
     from braindecode.models import util
 
-    from .models.sst_legovit_raw import SSTLegoViTRaw
+    from .sst_legovit_raw import SSTLegoViTRaw
     if not util.models_dict:
         util._init_models_dict()
     util.models_dict.setdefault("SSTLegoViTRaw", SSTLegoViTRaw)

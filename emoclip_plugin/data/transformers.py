@@ -22,9 +22,9 @@ from typing import Mapping
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .data.channels import SEED_CHANNEL_LIST
-from .data.features import EMOTIONCLIP_BANDS, SEED_DE_BANDS, BandDE, FrameFeatureConfig, FrameFeatures
-from .data.montage import grid_placement
+from .channels import SEED_CHANNEL_LIST
+from .features import EMOTIONCLIP_BANDS, SEED_DE_BANDS, BandDE, FrameFeatureConfig, FrameFeatures
+from .montage import grid_placement
 
 
 def _check_windows(X, who: str) -> np.ndarray:

@@ -2,7 +2,7 @@
 label smoothing, warm-up + cosine.
 
 :class:`RecipeNet` is skorch's ``NeuralNetClassifier`` whose training step augments each batch
-(:class:`~emoclip_plugin.augment.GridAugment`) from its own seeded generator, so a fixed seed gives the same run;
+(:class:`~emoclip_plugin.training.augment.GridAugment`) from its own seeded generator, so a fixed seed gives the same run;
 evaluation and prediction never augment. It runs the forward pass under ``torch.autocast`` for ``precision="bf16"`` /
 ``"16-mixed"`` (the latter with a gradient scaler), and on a GPU it moves each fit's arrays to the device once and cuts
 batches there (:class:`DeviceBatches`) instead of collating every batch on the host. :func:`warmup_cosine` is the
@@ -85,7 +85,7 @@ class RecipeNet(NeuralNetClassifier):
     augment_seed : int
         Seed of the augmentation generator (set by the estimator from its ``random_state``).
     precision : {"32", "bf16", "16-mixed"}
-        Resolved precision (:func:`emoclip_plugin.devices.resolve_precision`); the loss is computed in float32.
+        Resolved precision (:func:`emoclip_plugin.training.devices.resolve_precision`); the loss is computed in float32.
     resident : bool
         Move each dataset's arrays to ``device`` once and batch there (:class:`DeviceBatches`); the estimator turns it
         on for CUDA devices. One copy per role (training / evaluation) is kept, so per-epoch prediction calls do not

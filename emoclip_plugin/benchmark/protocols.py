@@ -34,7 +34,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .data.cache import cached_build
+from ..data.cache import cached_build
 
 CROSS_TIME_PAIRS: tuple[tuple[int, int], ...] = ((1, 2), (1, 3), (2, 3))
 PROTOCOLS = ("cross-subject", "cross-time", "within-subject", "cross-dataset")
