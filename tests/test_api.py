@@ -60,16 +60,17 @@ def test_api_runs_objects_classes_and_zoo_models(tiny_root, tmp_path, quick_conf
     pipeline = make_pipeline(FunctionTransformer(_flatten), StandardScaler(), RidgeClassifier(alpha=10.0))
     models = ["svm_de", benchmark.model(pipeline, input="de", name="ridge"),
               benchmark.model(TinyNet, input="de", name="tinynet", hidden=4),
-              "torcheeg:TSCeption", "torcheeg:FBCCNN", "braindecode:EEGNetv4"]
+              "torcheeg:TSCeption", "torcheeg:FBCCNN", "torcheeg:RGNN", "braindecode:EEGNetv4"]
     r = benchmark.run(root=tiny_root, models=models, preset="smoke", out=tmp_path / "out", cache=tmp_path / "c",
                       config=quick_config, quiet=True)
     assert isinstance(r, benchmark.BenchmarkResult) and not r.errors
-    names = ["svm_de", "ridge", "tinynet", "torcheeg:TSCeption", "torcheeg:FBCCNN", "braindecode:EEGNetv4"]
+    names = ["svm_de", "ridge", "tinynet", "torcheeg:TSCeption", "torcheeg:FBCCNN", "torcheeg:RGNN",
+             "braindecode:EEGNetv4"]
     assert list(dict.fromkeys(r.results["model"])) == names
     assert r.results.groupby("model").size().eq(3).all()  # pooled LOSO over 3 subjects
     # every test window predicted: over the 3 folds, n_test sums to all windows of the model's input kind
     kinds = {"svm_de": "de", "ridge": "de", "tinynet": "de", "torcheeg:TSCeption": "raw", "torcheeg:FBCCNN": "de_grid",
-             "braindecode:EEGNetv4": "raw"}
+             "torcheeg:RGNN": "de", "braindecode:EEGNetv4": "raw"}
     arrays = {d.name.split("-")[1]: d for d in (tmp_path / "c" / "arrays").iterdir() if (d / "y.npy").is_file()}
     assert set(arrays) == {"de", "raw", "de_grid"}
     for model, g in r.results.groupby("model"):
@@ -167,7 +168,7 @@ def test_import_string_model_from_the_config_file(seed_root, tmp_path, monkeypat
 @pytest.mark.parametrize("models, config, message", [
     ("nosuchmodel", None, "--models: unknown model 'nosuchmodel'; choose from emotionclip"),
     ("braindecode:NoSuchNet", None, "braindecode has no model 'NoSuchNet'"),
-    ("torcheeg:RGNN", None, "torcheeg:RGNN cannot run in the benchmark: takes torch_geometric"),
+    ("torcheeg:SSTEmotionNet", None, "torcheeg:SSTEmotionNet cannot run in the benchmark: takes 32 x 32"),
     ("mine", "models:\n  mine: {class: 'nosuchpkg.x:f', input: de}\n", "cannot import module 'nosuchpkg.x'"),
     ("mine", "models:\n  mine: {class: 'json:nosuch', input: de}\n", "module 'json' has no attribute 'nosuch'"),
     ("mine", "models:\n  mine: {class: 'json:dumps', input: pixels}\n", "input 'pixels'; expected one of"),
@@ -239,6 +240,6 @@ def test_literature_group_resolves_before_any_work(tmp_path):
     from emoclip_plugin.benchmark.api import RunOptions, resolve
     settings = resolve(RunOptions.from_kwargs(models=["literature"], out=tmp_path / "o", cache=tmp_path / "c"))
     names = [s.name for s in settings["models"]]
-    assert names[:4] == ["emotionclip", "sst_legovit", "svm_de", "dgcnn"] and len(names) == 13
+    assert names[:4] == ["emotionclip", "sst_legovit", "svm_de", "dgcnn"] and len(names) == 14 and "torcheeg:RGNN" in names
     assert {s.library for s in settings["models"]} >= {"torcheeg", "braindecode", "scikit-learn"}
     assert not (tmp_path / "c").exists()

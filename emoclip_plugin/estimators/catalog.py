@@ -217,10 +217,14 @@ TORCHEEG_MODELS: dict[str, tuple[str, bool, str | None, str]] = {
     "DGCNN": ("de", False, None, "band DE [62, 5]"),
     "CCNN": ("de_grid", False, None, "band-DE grids [5, 9, 9]"),
     "FBCCNN": ("de_grid", False, None, "band-DE grids [5, 9, 9]"),
+    "RGNN": ("de", False, None, "band DE [62, 5] with SEED's standard adjacency"),
+}
+#: TorchEEG models whose TorchEEG class cannot run, computed by our dense port of the same model (the import path).
+TORCHEEG_PORTS = {
+    "RGNN": "emoclip_plugin.models.rgnn:RGNN",  # TorchEEG 1.1.3's graph conv is a placeholder class; see the module
 }
 #: TorchEEG models that cannot run here, and why (shown by ``run_all.py models`` and in the README).
 TORCHEEG_UNSUPPORTED = {
-    "RGNN": "takes torch_geometric graph batches, not tensors; not wired yet",
     "SSTEmotionNet": "takes 32 x 32 spectral + temporal grids that the data layer does not build yet",
     "ATCNet": "fails in TorchEEG 1.1.3 (BatchNorm eps=False)",
 }
@@ -255,9 +259,15 @@ def _zoo_spec(name: str) -> ModelSpec:
             raise ModelError(f"torcheeg:{model}: not wired; available: "
                              + ", ".join(f"torcheeg:{m}" for m in TORCHEEG_MODELS))
         import torcheeg.models as tm
+
+        from .module import import_object
         kind, channel, fixed, note = TORCHEEG_MODELS[model]
         extra = (("region_list", _region_list()),) if fixed == "regions" else ()
-        return ModelSpec(name, _ModuleFactory(getattr(tm, model), channel, extra), kind, "torcheeg",
+        if model in TORCHEEG_PORTS:
+            cls, note = import_object(TORCHEEG_PORTS[model]), f"{note} (dense port: TorchEEG 1.1.3's class cannot run)"
+        else:
+            cls = getattr(tm, model)
+        return ModelSpec(name, _ModuleFactory(cls, channel, extra), kind, "torcheeg",
                          f"TorchEEG {model} defaults; shared recipe", f"TorchEEG {model} on {note}",
                          {"lr": 1e-3, "batch_size": 64})
     raise ModelError(f"unknown model {name!r}")
@@ -293,7 +303,7 @@ def list_estimators() -> list[str]:
 #: EEGConformer is the same network for any window).
 MODEL_GROUPS = {
     "literature": ["emotionclip", "sst_legovit", "svm_de", "dgcnn", "torcheeg:TSCeption", "torcheeg:LGGNet",
-                   "torcheeg:FBCCNN", "braindecode:ShallowFBCSPNet", "braindecode:Deep4Net", "braindecode:EEGNetv4",
+                   "torcheeg:FBCCNN", "torcheeg:RGNN", "braindecode:ShallowFBCSPNet", "braindecode:Deep4Net", "braindecode:EEGNetv4",
                    "braindecode:EEGConformer", "braindecode:ATCNet", "braindecode:TSception"],
 }
 
@@ -348,4 +358,4 @@ def model_table(names: list | None = None, params: dict[str, dict] | None = None
 
 __all__ = ["ModelSpec", "ModelError", "INPUT_KINDS", "register_estimator", "unregister_estimator",
            "resolve_model", "spec_from_object", "list_estimators", "zoo_names", "model_table", "parameter_count", "MODEL_GROUPS", "expand_groups", "TORCHEEG_MODELS",
-           "TORCHEEG_UNSUPPORTED"]
+           "TORCHEEG_PORTS", "TORCHEEG_UNSUPPORTED"]
