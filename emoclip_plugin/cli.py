@@ -71,10 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "that has it, else 32)")
     comp.add_argument("--compile", action="store_true", default=None, help="torch.compile the neural models")
     comp.add_argument("--estimate", action="store_true",
-                      help="build the task grid, time a few training steps and one evaluation pass of each model on "
+                      help="build the task grid, time a few training steps and an evaluation pass of each model on "
                            "the chosen device, print the projected wall time, and exit without training")
     comp.add_argument("--estimate-steps", dest="estimate_steps", type=int, default=20,
-                      help="training steps timed per model by --estimate (default 20)")
+                      help="at most this many training steps timed per model by --estimate (default 20)")
+    comp.add_argument("--estimate-seconds", dest="estimate_seconds", type=float, default=5.0,
+                      help="at most this many seconds of training timed per model by --estimate, after one warm-up "
+                           "step (default 5; the evaluation pass gets half as long)")
     p.add_argument("--threads", type=int, default=None, help="torch threads per task (default: cores / jobs)")
     p.add_argument("--cache", type=Path, default=None, help="cache folder (default $EMOCLIP_CACHE or "
                                                             "~/.cache/emoclip-plugin)")

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from emoclip_plugin.benchmark.store import COLUMNS
 from emoclip_plugin.cli import run
@@ -309,11 +310,63 @@ def test_estimate_projects_without_training(seed_root, tmp_path, capsys):
                 "--estimate", "--estimate-steps", "2", "--out", str(out), "--cache", str(tmp_path / "c")])
     assert code == 0
     text = capsys.readouterr().out
-    assert "estimating 6 task(s)" in text and "timing 2 training step(s)" in text
+    assert "estimating 6 task(s)" in text and "timing up to 2 training step(s)" in text
     line = next(l for l in text.splitlines() if l.startswith("seed") and "emotionclip" in l)
     assert line.split()[2] == "3" and "2, 8" in line  # 3 folds; TINY_YAML: 2 epochs; the smoke patience 8
     assert "total:" in text and "Nothing was trained" in text
     assert not (out / "results.csv").exists() and not (out / "folds").exists()
+
+
+class _SlowNet(torch.nn.Module):
+    """Band DE -> logits, 50 ms per forward pass."""
+
+    def __init__(self, num_electrodes: int = 62, in_channels: int = 5, num_classes: int = 3):
+        super().__init__()
+        self.lin = torch.nn.Linear(num_electrodes * in_channels, num_classes)
+
+    def forward(self, x):
+        time.sleep(0.05)
+        return self.lin(x.flatten(1))
+
+
+def test_estimate_times_each_model_for_a_bounded_time():
+    """Training is timed until the seconds run out (not a fixed number of steps), after one warm-up step; the figure
+    says how many steps it rests on."""
+    from emoclip_plugin.benchmark.estimate import measure
+    from emoclip_plugin.estimators import ModuleClassifier
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(800, 62, 5)).astype(np.float32), np.repeat([0, 1, 2, 3], 200)
+    est = ModuleClassifier(module=_SlowNet, batch_size=8, max_epochs=50, random_state=0)
+    rates = measure(est, X, y, steps=1000, seconds=0.5)
+    timed = int(rates.note.split()[0])
+    assert 1 <= timed <= 12 and rates.note.startswith(f"{timed} step") and "of 8" in rates.note  # 0.5 s / 50 ms
+    assert rates.train_s_per_window >= 0.05 / 8 and rates.exact
+    capped = measure(est, X, y, steps=3, seconds=60.0)  # the step cap ends it first
+    assert capped.note.startswith("3 steps of 8")
+
+
+def test_estimate_durations_read_as_people_write_them():
+    from emoclip_plugin.benchmark.estimate import format_hours
+    assert [format_hours(s) for s in (12, 90, 3900, 35_990, 45 * 3600, 3 * 86400)] == [
+        "12 s", "1.5 min", "1 h 05 min", "10 h 00 min", "45 h 00 min", "3.0 days"]  # never "9 h 60 min"
+
+
+def test_estimate_table_is_aligned_and_says_when_a_run_is_not_practical(seed_root, tmp_path, capsys, monkeypatch):
+    from emoclip_plugin.benchmark import estimate as est_module
+    monkeypatch.setattr(est_module, "measure", lambda est, X, y, steps, seconds: est_module.Rates(
+        60.0, 1.0, note="1 step of 64, 64 predicted"))  # a minute per training window
+    assert run(["--root", str(seed_root), "--preset", "smoke", "--models", "de_logreg,braindecode:ShallowFBCSPNet",
+                "--estimate", "--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c"), "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("dataset"))
+    table = lines[head:head + 3]
+    for column in ("folds", "train win/s", "projected (low - high)"):  # right-aligned: every cell ends where the header does
+        end = table[0].index(column) + len(column)
+        assert all(line[end - 1] != " " and (len(line) == end or line[end] == " ") for line in table), (column, table)
+    assert "braindecode:ShallowFBCSPNet" in table[2] and "days" in table[2]
+    advice = next(line for line in lines if line.startswith("not practical"))
+    assert "more than a week" in advice and "--device cuda" in advice and "--preset smoke" in advice
+    assert "--scheduler" in advice and "the slowest: braindecode:ShallowFBCSPNet" in advice
 
 
 def test_summary_spread_over_folds_and_seeds_by_hand():

@@ -69,6 +69,7 @@ class RunOptions:
     compile: bool | None = None
     estimate: bool = False
     estimate_steps: int = 20
+    estimate_seconds: float = 5.0
     threads: int | None = None
     cache: Path | None = None
     resume_any_code: bool = False
@@ -149,6 +150,8 @@ def resolve(opts: RunOptions) -> dict:
         raise BenchmarkError(f"--threads {opts.threads}: expected an integer >= 1")
     if opts.estimate_steps < 1:
         raise BenchmarkError(f"--estimate-steps {opts.estimate_steps}: expected an integer >= 1")
+    if not isinstance(opts.estimate_seconds, (int, float)) or not opts.estimate_seconds > 0:
+        raise BenchmarkError(f"--estimate-seconds {opts.estimate_seconds}: expected a number of seconds > 0")
     seeds = _seeds(opts)
     if opts.shots is not None and opts.shots < 0:
         raise BenchmarkError(f"--shots {opts.shots}: expected an integer >= 0")
@@ -633,7 +636,7 @@ def execute_run(opts: RunOptions, settings: dict):
         finished = ResultStore(out).finished(tasks, opts.resume_any_code) if (out / "folds").is_dir() else {}
         todo = [t for t in tasks if t.task_id not in finished]
         return print_estimate(todo, len(finished), config["validation"], opts.jobs, opts.estimate_steps,
-                              opts.scheduler)
+                              opts.scheduler, seconds=opts.estimate_seconds, progress=not opts.quiet)
     provenance = {"command": opts.command or [sys.executable] + sys.argv,
                   "started": started, "host": socket.gethostname(), **code,
                   "resume_any_code": bool(opts.resume_any_code),

@@ -68,13 +68,61 @@ def fold_seconds(rates: Rates, n_fit: int, n_test: int, bounds: dict | None, val
     return out[0], out[1]
 
 
-def measure(estimator, X: np.ndarray, y: np.ndarray, steps: int = 20, eval_rows: int = 2048) -> Rates:
-    """Time ``estimator`` (unfitted, configured as the run would use it) on rows of ``X``.
+def _step_timer(seconds: float, steps: int, cuda: bool):
+    from skorch.callbacks import Callback
 
-    Neural estimators (they have ``max_epochs``): two epochs of ``steps`` batches without a validation split; the
-    second epoch's duration (the first warms up caches and ``torch.compile``) gives seconds per training window; then
-    one prediction pass over up to ``eval_rows`` rows (after one warm-up batch). Others: a fit on up to
-    ``steps * 64`` rows and a prediction pass, per window (scaled linearly later: an approximation).
+    class StepTimer(Callback):
+        """A skorch callback that stamps each training batch and stops the fit (skorch ends a fit on
+        ``KeyboardInterrupt``) once ``seconds`` have passed after the warm-up batch or ``steps`` batches were timed."""
+
+        def __init__(self, seconds: float, steps: int, cuda: bool):
+            self.seconds, self.steps, self.cuda = seconds, steps, cuda
+            self.stamps: list[float] = []
+            self.sizes: list[int] = []
+
+        def on_batch_end(self, net, batch=None, training=None, **kwargs):
+            if not training:
+                return
+            if self.cuda:
+                import torch
+                torch.cuda.synchronize()
+            self.stamps.append(time.perf_counter())
+            self.sizes.append(len(batch[1]) if batch is not None and batch[1] is not None else 0)
+            timed = len(self.stamps) - 1  # the first batch (initialisation, compilation) is the warm-up
+            if timed >= self.steps or (timed >= 1 and self.stamps[-1] - self.stamps[0] >= self.seconds):
+                raise KeyboardInterrupt
+
+        def rate(self) -> tuple[float, int]:
+            """(seconds per training window, timed steps) over the batches after the warm-up."""
+            timed = len(self.stamps) - 1
+            if timed < 1:
+                return math.nan, 0
+            return (self.stamps[-1] - self.stamps[0]) / max(1, sum(self.sizes[1:])), timed
+
+    return StepTimer(seconds, steps, cuda)
+
+
+def _spread_rows(y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` row indices drawn class by class in turn (each batch sees every class), in a random order."""
+    pools = [rng.permutation(np.flatnonzero(y == c)).tolist() for c in np.unique(y)]
+    rows: list[int] = []
+    while len(rows) < n and any(pools):
+        for pool in pools:
+            if pool and len(rows) < n:
+                rows.append(pool.pop())
+    return np.asarray(rows, dtype=int)
+
+
+def measure(estimator, X: np.ndarray, y: np.ndarray, steps: int = 20, seconds: float = 10.0,
+            eval_rows: int = 2048) -> Rates:
+    """Time ``estimator`` (unfitted, configured as the run would use it) on rows of ``X`` for a bounded time.
+
+    Neural estimators (they have ``max_epochs``): one warm-up batch (initialisation, ``torch.compile``), then
+    training batches until ``seconds`` have passed or ``steps`` batches were timed (at least one), without a
+    validation split; then prediction in batches over up to ``eval_rows`` rows, also stopping after ``seconds / 2``.
+    On CUDA each timestamp waits for the device, so the figure is exact. Others: a fit on up to ``steps * 64`` rows
+    and a prediction pass, per window (scaled linearly later: an approximation). The returned :class:`Rates` says
+    how many steps its figure rests on.
     """
     from sklearn.base import clone
 
@@ -83,17 +131,24 @@ def measure(estimator, X: np.ndarray, y: np.ndarray, steps: int = 20, eval_rows:
     rng = np.random.default_rng(0)
     if is_neural(estimator):
         batch = int(params["batch_size"])
-        n = min(len(X), max(batch, steps * batch))
-        rows = np.sort(rng.choice(len(X), n, replace=False))
-        est = clone(estimator).set_params(max_epochs=2, validation=0, refit=False, verbose=0, callbacks=None,
-                                          lr_schedule="none", warmup_epochs=0)
+        rows = np.sort(_spread_rows(y, min(len(X), (steps + 1) * batch), rng))
+        timer = _step_timer(seconds, steps, str(params.get("device", "cpu")).startswith("cuda"))
+        est = clone(estimator).set_params(max_epochs=1, validation=0, refit=False, verbose=0,
+                                          callbacks=[("estimate_timer", timer)], lr_schedule="none", warmup_epochs=0)
         est.fit(X[rows], y[rows])
-        train = est.history_[-1]["dur"] / n
+        train, timed = timer.rate()
+        if timed == 0:  # a single batch holds every row: time that one batch after the warm-up fit
+            start = time.perf_counter()
+            clone(est).set_params(callbacks=None).fit(X[rows], y[rows])
+            train, timed = (time.perf_counter() - start) / len(rows), 1
         m = min(len(X), eval_rows)
         est.predict(X[:min(m, batch)])  # warm-up
-        start = time.perf_counter()
-        est.predict(X[:m])
-        return Rates(train, (time.perf_counter() - start) / m)
+        done, start = 0, time.perf_counter()
+        while done < m and (done == 0 or time.perf_counter() - start < seconds / 2):
+            est.predict(X[done:done + batch])
+            done += min(batch, m - done)
+        evaluate = (time.perf_counter() - start) / done
+        return Rates(train, evaluate, note=f"{timed} step{'s' if timed != 1 else ''} of {batch}, {done} predicted")
     n = min(len(X), max(64, steps * 64))
     rows = np.sort(rng.choice(len(X), n, replace=False))
     est = clone(estimator)
@@ -106,58 +161,83 @@ def measure(estimator, X: np.ndarray, y: np.ndarray, steps: int = 20, eval_rows:
                  note=f"fit on {n} rows, scaled linearly")
 
 
+#: a projection longer than this gets a line that says it is not practical and what would make it feasible
+IMPRACTICAL_SECONDS = 7 * 24 * 3600
+
+
 def format_hours(seconds: float) -> str:
-    """``1 h 05 min`` / ``4.2 min`` / ``12 s``."""
-    if seconds >= 3600:
-        return f"{int(seconds // 3600)} h {int(round(seconds % 3600 / 60)):02d} min"
+    """``3.5 days`` (from 2 days) / ``1 h 05 min`` / ``4.2 min`` / ``12 s``."""
+    if seconds >= 2 * 24 * 3600:
+        return f"{seconds / 86400:,.1f} days"
+    if seconds >= 3600 - 30:  # whole minutes first, so 9 h 59.6 min reads 10 h 00 min
+        minutes = int(round(seconds / 60))
+        return f"{minutes // 60} h {minutes % 60:02d} min"
     if seconds >= 60:
         return f"{seconds / 60:.1f} min"
     return f"{seconds:.0f} s"
 
 
-def project(tasks: list, validation: float, steps: int = 20, measure_fn=None) -> list[dict]:
+def table_lines(rows: list[list[str]], right: set[int]) -> list[str]:
+    """``rows`` (the first is the header) as lines with every column as wide as its widest cell, two spaces
+    apart; the columns in ``right`` right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+            for r in rows]
+
+
+def project(tasks: list, validation: float, steps: int = 20, measure_fn=None, seconds: float = 10.0,
+            progress: bool = False) -> list[dict]:
     """Per task of ``tasks`` (:class:`~emoclip_plugin.benchmark.runner.Task`): the projected (low, high) seconds.
 
-    Each (dataset, model) is timed once, by :func:`measure` on the training rows of its first task's fold, with the
-    estimator configured exactly as the run would train it (device, precision, compilation, batch sizes).
+    Each (dataset, model) is timed once, by :func:`measure` (``steps``, ``seconds``) on the training rows of its first
+    task's fold, with the estimator configured exactly as the run would train it (device, precision, compilation,
+    batch sizes); a tqdm bar counts the models timed when ``progress``.
     Returns one dict per task: ``task``, ``low``, ``high``, ``rates``, ``bounds``."""
     from pathlib import Path
+
+    from tqdm.auto import tqdm
 
     from .runner import is_neural, make_estimator
     measure_fn = measure_fn or measure
     rates: dict[tuple[str, str], Rates] = {}
     out = []
+    bar = tqdm(total=len({(t.dataset, t.model) for t in tasks}), desc="timing models", unit="model",
+               disable=not progress, leave=False)
     for task in tasks:
         est = make_estimator(task, validation)
         key = (task.dataset, task.model)
         if key not in rates:
+            bar.set_postfix_str(f"{task.dataset} {task.model}")
             X = np.load(Path(task.data_dir) / "X.npy", mmap_mode="r")
             y = np.load(Path(task.data_dir) / "y.npy")
             rows = task.fold.fit_rows
-            rates[key] = measure_fn(est, np.ascontiguousarray(X[rows]), y[rows], steps)
+            rates[key] = measure_fn(est, np.ascontiguousarray(X[rows]), y[rows], steps, seconds)
+            bar.update(1)
         neural = is_neural(est)
         params = est.get_params()
         inner = params.get("validation", validation) if neural else 0.0
         bounds = epoch_bounds(params, inner, bool(params.get("refit", False))) if neural else None
         low, high = fold_seconds(rates[key], len(task.fold.fit_rows), len(task.fold.test), bounds, inner)
         out.append({"task": task, "low": low, "high": high, "rates": rates[key], "bounds": bounds})
+    bar.close()
     return out
 
 
 def print_estimate(tasks: list, n_finished: int, validation: float, jobs: int = 1, steps: int = 20,
-                   scheduler: str | None = None, measure_fn=None) -> list[dict]:
-    """``run_all.py --estimate``: time each model, print the projected wall time per model and in total."""
+                   scheduler: str | None = None, measure_fn=None, seconds: float = 10.0,
+                   progress: bool = False) -> list[dict]:
+    """``run_all.py --estimate``: time each model (at most ``steps`` steps or ``seconds`` s of training each), print
+    the projected wall time per model and in total, and what to change when the total is not practical."""
     if not tasks:
         print(f"nothing to run: all {n_finished} tasks are finished")
         return []
     task0 = tasks[0]
-    print(f"estimating {len(tasks)} task(s) ({n_finished} already finished are not counted): timing {steps} training "
-          f"step(s) and one evaluation pass per model on {task0.device}, precision {task0.precision} ...")
-    projected = project(tasks, validation, steps, measure_fn)
+    print(f"estimating {len(tasks)} task(s) ({n_finished} already finished are not counted): timing up to {steps} "
+          f"training step(s) or {seconds:g} s, and an evaluation pass, per model on {task0.device}, precision "
+          f"{task0.precision} ...")
+    projected = project(tasks, validation, steps, measure_fn, seconds, progress)
     models = list(dict.fromkeys((p["task"].dataset, p["task"].model) for p in projected))
-    header = (f"{'dataset':<9}{'model':<17}{'folds':>6}{'epochs (max, patience)':>24}{'train win/s':>13}"
-              f"{'projected (low - high)':>28}")
-    print(header)
+    rows = [["dataset", "model", "folds", "epochs (max, patience)", "train win/s", "projected (low - high)", "timed on"]]
     total_low = total_high = 0.0
     for dataset, model in models:
         mine = [p for p in projected if (p["task"].dataset, p["task"].model) == (dataset, model)]
@@ -166,12 +246,22 @@ def print_estimate(tasks: list, n_finished: int, validation: float, jobs: int = 
         b, r = mine[0]["bounds"], mine[0]["rates"]
         epochs = f"{b['max_epochs']}, {b['patience']}" if b else "- (one fit)"
         span = format_hours(low) if low == high else f"{format_hours(low)} - {format_hours(high)}"
-        print(f"{dataset:<9}{model:<17}{len(mine):>6}{epochs:>24}{r.train_windows_per_s:>13,.0f}{span:>28}"
-              + (f"  ({r.note})" if r.note else ""))
+        speed = r.train_windows_per_s
+        rows.append([dataset, model, str(len(mine)), epochs, f"{speed:,.0f}" if speed >= 10 else f"{speed:,.2f}",
+                     span, r.note])
+    for line in table_lines(rows, right={2, 3, 4, 5}):
+        print(line)
     workers = "the cluster's workers" if scheduler else f"{jobs} job(s)"
     share = 1 if scheduler else max(1, jobs)
     print(f"total: {format_hours(total_low)} - {format_hours(total_high)} of compute; wall time with {workers}: "
           f"about {format_hours(total_low / share)} - {format_hours(total_high / share)}")
     print("low: early stopping's best epoch is the first (selection stops after 1 + patience epochs, the refit trains "
           "1); high: every epoch bound is used. Nothing was trained; run without --estimate to start.")
+    if total_low / share > IMPRACTICAL_SECONDS:
+        slow = max(models, key=lambda m: sum(p["low"] for p in projected if (p["task"].dataset, p["task"].model) == m))
+        advice = ["--device cuda (a GPU)" if not str(task0.device).startswith("cuda") else "more GPUs (--jobs)",
+                  "--preset smoke (compact models, few epochs)", "more workers (--jobs N, or --scheduler for a Dask "
+                  "cluster)", f"fewer models or protocols (the slowest: {slow[1]} on {slow[0]})"]
+        print(f"not practical: even the low end is {format_hours(total_low / share)} of wall time (more than a week) "
+              f"on {task0.device}; to make it feasible: " + "; ".join(advice) + ".")
     return projected
