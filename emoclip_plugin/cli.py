@@ -94,9 +94,24 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings on the command line: one line, ``<Category>: <message>`` (no source line under it), written
+    above any progress bar."""
+    from tqdm.auto import tqdm
+    tqdm.write(f"{category.__name__}: {_one_line(message)}", file=file or sys.stderr)
+
+
 def run(argv: list[str] | None = None) -> int:
     """``run_all.py [options]``: parse the options into :func:`emoclip_plugin.benchmark.run`'s and report its
-    errors on one line (exit 2 for an option, a data file or the leakage guard; 1 when a fold failed)."""
+    errors on one line (exit 2 for an option, a data file or the leakage guard; 1 when a fold failed); warnings on
+    one line each."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     from .benchmark.api import RunOptions, execute_run, resolve
     from .data.folders import DataFolderError
     from .benchmark.protocols import LeakageError

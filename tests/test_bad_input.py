@@ -57,6 +57,18 @@ def test_stray_files_are_skipped_with_a_warning(small_seed, tmp_path):
     assert len(ds) == 3 * 15 * 8 and sorted(ds.skipped_files)[0].endswith(".DS_Store")
 
 
+def test_the_command_line_prints_each_warning_on_one_line(tmp_path, capsys):
+    from emoclip_plugin.cli import run
+    root = write_folder(tmp_path / "two" / "Preprocessed_EEG", "seed", subjects=2, seconds=6, seed=2)
+    (root / "notes.txt").write_text("subject 3 was tired")
+    assert run(["--root", str(root), "--models", "de_logreg", "--out", str(tmp_path / "o"), "--cache",
+                str(tmp_path / "c"), "--quiet"]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    stray = [line for line in err if "notes.txt" in line]
+    assert len(stray) == 1 and stray[0].startswith("StrayFileWarning: ") and stray[0].count("\n") == 0
+    assert not any("warnings.warn" in line or line.startswith("  ") for line in err)  # no source line under it
+
+
 def _rewrite_trial(path, name, value):
     m = {k: v for k, v in sio.loadmat(path).items() if not k.startswith("__")}
     m[name] = value
@@ -91,7 +103,7 @@ def test_truncated_file(small_seed, tmp_path):
     f = sorted(small_seed.glob("1_*.mat"))[0]
     data = f.read_bytes()
     f.write_bytes(data[: len(data) // 2])
-    with pytest.raises(DataFolderError, match=rf"{f.name}: "):
+    with pytest.raises(DataFolderError, match=rf"{f.name}: cannot be read as a MAT file \(.+\); it may be truncated"):
         load_seed(small_seed, "de", cache_dir=tmp_path / "c")
     assert _no_cache_left(tmp_path / "c")
 

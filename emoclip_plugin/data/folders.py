@@ -97,13 +97,26 @@ class FolderScan:
         return frame
 
 
+def unreadable_mat(path: str | Path, exc: BaseException) -> DataFolderError:
+    """The one message for a MAT file that scipy cannot read, whichever reader found it (the folder scan, TorchEEG's
+    loader, the MOABB datasets): ``<file>: cannot be read as a MAT file (<error>); it may be truncated or corrupt``."""
+    return DataFolderError(f"{path}: cannot be read as a MAT file ({type(exc).__name__}: {exc}); "
+                           f"it may be truncated or corrupt")
+
+
+def is_mat_read_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is what scipy raises for a truncated or corrupt MAT file (not a bug of ours or TorchEEG's)."""
+    from scipy.io.matlab import MatReadError
+    return isinstance(exc, (OSError, EOFError, MatReadError)) or (
+        isinstance(exc, ValueError) and type(exc).__module__.startswith("scipy.io"))
+
+
 def _check_mat_header(path: Path, family: str, n_chans: int, min_samples: int) -> dict[int, int]:
     """Check a data file's variables; return each trial's length (samples or windows) by trial number."""
     try:
         variables = sio.whosmat(path)
     except Exception as exc:  # scipy raises several types for corrupt headers
-        raise DataFolderError(f"{path}: cannot be read as a MAT file ({type(exc).__name__}: {exc}); "
-                              f"it may be truncated or corrupt") from exc
+        raise unreadable_mat(path, exc) from exc
     raw = family in ("seed", "seed-iv")
     pattern = _RAW_VAR if raw else _FEATURE_VAR
     trials = [(name, shape) for name, shape, _ in variables if pattern.match(name)]
@@ -175,8 +188,7 @@ def read_raw_trials(path: str | Path) -> list[tuple[int, str, np.ndarray]]:
     try:
         content = sio.loadmat(path, verify_compressed_data_integrity=False)
     except Exception as exc:  # scipy raises several types for corrupt or truncated files
-        raise DataFolderError(f"{path}: cannot be read as a MAT file ({type(exc).__name__}: {exc}); "
-                              f"it may be truncated or corrupt") from exc
+        raise unreadable_mat(path, exc) from exc
     trials = sorted((int(m.group(1)), name) for name in content if (m := _RAW_VAR.match(name)))
     out = []
     for k, name in trials:

@@ -37,7 +37,8 @@ from .._deps import require
 from .cache import cache_key, cached_build, dataset_cache_dir, default_cache_dir
 from .channels import N_CHANS, SEED_CHANNEL_LIST, SEED_CHANNEL_LOCATION_DICT
 from .features import SEED_DE_BANDS, BandDE, FrameFeatureConfig, FrameFeatures, to_grid
-from .folders import DataFolderError, FolderScan, check_finite, check_signal, detect_family, scan_folder
+from .folders import (DataFolderError, FolderScan, check_finite, check_signal, detect_family, is_mat_read_error,
+                      scan_folder, unreadable_mat)
 
 _torcheeg_datasets = require("torcheeg.datasets", "torcheeg")
 _torcheeg_transforms = require("torcheeg.transforms", "torcheeg")
@@ -163,7 +164,11 @@ def _checked_process_record(process_record, file=None, **kwargs):
         for item in process_record(file=file, **kwargs):
             n += 1
             yield item
+    except DataFolderError as exc:
+        raise DataFolderError(f"{_display_path(file, kwargs)}: {exc}") from exc
     except Exception as exc:
+        if is_mat_read_error(exc):  # the same message as the folder scan and the MOABB datasets give
+            raise unreadable_mat(_display_path(file, kwargs), exc) from exc
         raise DataFolderError(f"{_display_path(file, kwargs)}: {exc}") from exc
     if bar is not None:
         bar.windows += n
