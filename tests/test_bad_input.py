@@ -192,3 +192,36 @@ def test_flat_channel_and_volt_scale_are_named(small_seed, tmp_path):
     assert any(m.startswith(f"{g}: trial '{volts}': median channel std") and "volts instead of µV" in m
                for m in messages), messages
     assert len(messages) == 2 and len(ds) > 0
+    assert all("filled with the mean of their live neighbours" in m for m in messages if "flat channel(s)" in m)
+    # the dead electrode is treated as missing: finite features within the range of the other channels'
+    from emoclip_plugin.data.channels import SEED_CHANNEL_LOCATION_DICT
+    from emoclip_plugin.data.seed import to_numpy
+    X, _, _ = to_numpy(ds)
+    others = np.delete(X, 5, axis=1)
+    assert np.isfinite(X).all() and others.min() <= X[:, 5].min() and X[:, 5].max() <= others.max()
+    assert X[:, 5].min() > -30  # not log2(2*pi*e*1e-300)/2 = -496 bits
+    with pytest.warns(SignalWarning):
+        grids, _, _ = to_numpy(load_seed(small_seed, "emotionclip", cache_dir=tmp_path / "c"))
+    r, c = SEED_CHANNEL_LOCATION_DICT["F7"]
+    cell, rest = grids[..., r, c], np.delete(grids.reshape(*grids.shape[:-2], 81), r * 9 + c, axis=-1)
+    assert np.isfinite(grids).all() and rest.min() <= cell.min() and cell.max() <= rest.max()
+
+
+def test_fill_flat_channels_uses_the_nearest_live_ring():
+    from emoclip_plugin.data.channels import SEED_CHANNEL_LIST
+    from emoclip_plugin.data.repair import fill_flat_channels, flat_channels, neighbour_rings
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(62, 400))
+    rings = neighbour_rings()
+    fz = SEED_CHANNEL_LIST.index("FZ")
+    x[fz] = 3.0  # constant: flat
+    filled = fill_flat_channels(x)
+    assert list(flat_channels(x)) == [fz] and x[fz, 0] == 3.0  # the input is not modified
+    assert np.allclose(filled[fz], x[rings[fz][0]].mean(axis=0)) and np.array_equal(np.delete(filled, fz, 0),
+                                                                                    np.delete(x, fz, 0))
+    x[rings[fz][0]] = 0.0  # the whole first ring dead too: the next ring fills FZ
+    filled = fill_flat_channels(x)
+    assert np.allclose(filled[fz], x[rings[fz][1]].mean(axis=0))
+    assert fill_flat_channels(np.zeros((62, 10))).max() == 0 and fill_flat_channels(x[:, :1]) is not None
+    with pytest.raises(ValueError, match="expected SEED's 62 channels, got 32"):
+        fill_flat_channels(np.vstack([np.zeros((1, 50)), rng.normal(size=(31, 50))]))

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import io as sio
 
+from .repair import FLAT_STD, fill_flat_channels
+
 #: dataset family -> what it is
 FAMILIES = {
     "seed": "SEED raw EEG (Preprocessed_EEG/)",
@@ -49,8 +51,6 @@ class SignalWarning(UserWarning):
     """A trial whose samples look wrong: a flat (dead) channel, or an amplitude scale far from SEED's microvolts."""
 
 
-#: Per-channel standard deviation (µV) at or below which a channel counts as flat (a dead electrode).
-FLAT_STD = 1e-6
 #: The plausible range (µV) of a trial's median per-channel standard deviation; SEED's EEG is in µV (tens of µV).
 SCALE_RANGE = (0.05, 5e3)
 
@@ -146,8 +146,9 @@ def check_signal(trial: np.ndarray, where: str, channel_names: list[str] | None 
     """Warn (:class:`SignalWarning`, naming ``where``: the file and trial) about flat channels and an amplitude scale
     outside :data:`SCALE_RANGE` of a raw trial ``[n_chans, n_times]`` in µV; returns the problems found.
 
-    A flat channel's band DE is log2(2*pi*e*1e-300)/2, about -496 bits, an outlier that dominates an unnormalised
-    model's input; a folder saved in volts instead of µV has a median channel std around 1e-5."""
+    A flat channel's band DE would be log2(2*pi*e*1e-300)/2, about -496 bits, an outlier that dominates an
+    unnormalised model's input: the loaders fill it from its grid neighbours (:mod:`emoclip_plugin.data.repair`). A
+    folder saved in volts instead of µV has a median channel std around 1e-5."""
     trial = np.asarray(trial)
     if trial.ndim != 2 or trial.shape[1] < 2:
         return []
@@ -157,7 +158,8 @@ def check_signal(trial: np.ndarray, where: str, channel_names: list[str] | None 
     if len(flat):
         names = [channel_names[i] if channel_names and i < len(channel_names) else f"#{i + 1}" for i in flat]
         problems.append(f"{len(flat)} flat channel(s) (std <= {FLAT_STD:g} µV): {', '.join(names[:8])}"
-                        + (" ..." if len(names) > 8 else "") + "; their features are outliers (a dead electrode?)")
+                        + (" ..." if len(names) > 8 else "") + "; filled with the mean of their live neighbours on the "
+                        "electrode grid (a dead electrode?)")
     live = std[std > FLAT_STD]
     if len(live):
         median = float(np.median(live))
@@ -196,8 +198,9 @@ def read_raw_trials(path: str | Path) -> list[tuple[int, str, np.ndarray]]:
             check_finite(content[name])
         except DataFolderError as exc:
             raise DataFolderError(f"{path}: trial {name!r}: {exc}") from None
-        check_signal(content[name], f"{path}: trial {name!r}")
-        out.append((k, name, np.asarray(content[name])))
+        problems = check_signal(content[name], f"{path}: trial {name!r}")
+        trial = np.asarray(content[name])
+        out.append((k, name, fill_flat_channels(trial) if problems else trial))
     return out
 
 

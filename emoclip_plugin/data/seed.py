@@ -39,6 +39,7 @@ from .channels import N_CHANS, SEED_CHANNEL_LIST, SEED_CHANNEL_LOCATION_DICT
 from .features import SEED_DE_BANDS, BandDE, FrameFeatureConfig, FrameFeatures, to_grid
 from .folders import (DataFolderError, FolderScan, check_finite, check_signal, detect_family, is_mat_read_error,
                       scan_folder, unreadable_mat)
+from .repair import fill_flat_channels
 
 _torcheeg_datasets = require("torcheeg.datasets", "torcheeg")
 _torcheeg_transforms = require("torcheeg.transforms", "torcheeg")
@@ -50,8 +51,9 @@ SEED_IV_CLASS_NAMES = ("neutral", "sad", "fear", "happy")
 RAW_FEATURE_KINDS = ("emotionclip", "de", "de_grid", "raw")
 FOLDER_FEATURE_KINDS = ("de", "de_grid")
 SFREQ = 200
-#: bump when the numbers a cache holds would change for the same parameters
-FEATURE_CODE_VERSION = 2
+#: bump when the numbers a cache holds would change for the same parameters (3: flat channels filled from their
+#: grid neighbours, :mod:`.repair`)
+FEATURE_CODE_VERSION = 3
 
 
 class TrialFeatureHook:
@@ -86,7 +88,11 @@ class TrialFeatureHook:
     def __call__(self, trial: np.ndarray) -> np.ndarray:
         trial = np.asarray(trial)
         check_finite(trial)
-        if self.kind in ("raw", "folder"):
+        if self.kind == "folder":
+            return trial
+        if trial.ndim == 2 and trial.shape[0] == N_CHANS:
+            trial = fill_flat_channels(trial)  # a dead electrode: its neighbours' mean (the loader warns)
+        if self.kind == "raw":
             return trial
         values = self._compute(trial)
         n, chans, per = values.shape
