@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,6 +76,57 @@ def test_rewritten_folder_keys_the_caches_as_before(tmp_path):
     one = sorted(a.glob("1_*.mat"))[0]
     os.utime(one)  # touched now, as an edit would
     assert cache_key({"k": 1}, a) != key
+
+
+def _trials(root):
+    out = {}
+    for f in sorted(root.glob("*_*.mat")):
+        m = sio.loadmat(f)
+        for k in sorted((k for k in m if "_eeg" in k), key=lambda k: int(k.split("_eeg")[1])):
+            out[(f.name, int(k.split("_eeg")[1]))] = m[k]
+    return out
+
+
+def test_real_size_options_vary_lengths_and_add_blinks_and_line_noise(tmp_path):
+    """Trial lengths around --seconds, frontal blinks and 50 Hz noise, each on its own stream: the signal itself is
+    the same with or without the artefacts, and the defaults write what the generator always wrote."""
+    from emoclip_plugin.data.channels import SEED_CHANNEL_LIST
+    from emoclip_plugin.data.folders import scan_folder
+    from emoclip_plugin.data.synthetic import BLINK_WEIGHTS
+    plain = _trials(write_folder(tmp_path / "plain", "seed", subjects=1, seconds=20, seed=3))
+    same = _trials(write_folder(tmp_path / "same", "seed", subjects=1, seconds=20, seed=3, length_jitter=0.0,
+                                blinks_per_minute=0.0, line_noise_uv=0.0))
+    assert all(np.array_equal(plain[k], same[k]) for k in plain)
+    blinks = _trials(write_folder(tmp_path / "blinks", "seed", subjects=1, seconds=20, seed=3,
+                                  blinks_per_minute=30))
+    line = _trials(write_folder(tmp_path / "line", "seed", subjects=1, seconds=20, seed=3, line_noise_uv=5.0))
+    frontal = np.array([BLINK_WEIGHTS.get(n, 0.0) > 0 for n in SEED_CHANNEL_LIST])
+    fp1, oz = SEED_CHANNEL_LIST.index("FP1"), SEED_CHANNEL_LIST.index("OZ")
+    blink_peaks = []
+    for key in plain:
+        added = blinks[key] - plain[key]
+        assert np.abs(added[~frontal]).max() == 0 and added.min() >= 0
+        blink_peaks.append(added[fp1].max())
+        hum = line[key] - plain[key]
+        spectrum, freqs = np.abs(np.fft.rfft(hum[oz])), np.fft.rfftfreq(hum.shape[1], 1 / 200)
+        assert abs(freqs[np.argmax(spectrum)] - 50.0) < 0.1
+        assert 0.7 * 5.0 < hum.std(axis=1).mean() * np.sqrt(2) < 1.3 * 5.0  # amplitude ~5 µV
+    assert sum(p > 0 for p in blink_peaks) >= 10 and 80 <= max(blink_peaks) <= 200  # ~10 blinks per 20-s trial
+    jittered = write_folder(tmp_path / "jit", "seed", subjects=1, seconds=20, seed=3, length_jitter=0.18)
+    got = {k: t.shape[1] for k, t in _trials(jittered).items()}
+    lengths = np.array(list(got.values()))
+    assert len(set(lengths)) > 10 and lengths.min() >= 20 * 200 * 0.82 - 1 and lengths.max() <= 20 * 200 * 1.18 + 1
+    scanned = scan_folder(jittered, "seed").trial_lengths  # the headers give the same lengths as the samples
+    assert {(Path(f).name, k): n for f, by_trial in scanned.items() for k, n in by_trial.items()} == got
+    from emoclip_plugin.data.seed import load_seed
+    assert len(load_seed(jittered, "de", cache_dir=tmp_path / "c")) == sum(n // 200 for n in got.values())
+    for kwargs, message in ((dict(length_jitter=0.6), "length_jitter must be a fraction"),
+                            (dict(blinks_per_minute=-1), "blinks_per_minute must be >= 0"),
+                            (dict(line_noise_uv=float("nan")), "line_noise_uv must be >= 0"),
+                            (dict(seconds=1.1, length_jitter=0.2), "shorter than 1.0 s")):
+        with pytest.raises(ValueError, match=message):
+            write_folder(tmp_path / "bad", "seed", subjects=1, **{"seconds": 20, **kwargs})
+        assert not (tmp_path / "bad").exists()
 
 
 def test_signal_is_plausible(seed_root):

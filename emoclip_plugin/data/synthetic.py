@@ -26,7 +26,10 @@ cross-dataset protocol). SEED folders are the same as in version 1; SEED-IV fold
 Command line::
 
     python -m emoclip_plugin.data.synthetic OUT --dataset seed|seed-iv [--layout raw|features]
-        [--subjects N] [--seconds S] [--seed K]
+        [--subjects N] [--seconds S] [--seed K] [--length-jitter F] [--blinks-per-minute B] [--line-noise-uv A]
+
+Options for real-size studies (all off by default): trial lengths that vary around ``seconds``, eye blinks on the
+frontal electrodes and 50 Hz power-line noise.
 """
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ from scipy import io as sio
 from scipy import signal
 from scipy.ndimage import uniform_filter1d
 
-from .channels import N_CHANS, electrode_xy
+from .channels import N_CHANS, SEED_CHANNEL_LIST, electrode_xy
 from .features import SEED_DE_BANDS, BandDE
 from .folders import SEED_IV_SESSION_LABELS
 
@@ -202,9 +205,40 @@ def _window_features(trial: np.ndarray, window: int, de: BandDE) -> dict[str, np
     }
 
 
+#: Electrodes that blinks reach, and how strongly (the rest: not at all): the frontal pole most, then AF and F rows.
+BLINK_WEIGHTS = {"FP1": 1.0, "FPZ": 1.0, "FP2": 1.0, "AF3": 0.6, "AF4": 0.6, "F7": 0.25, "F5": 0.3, "F3": 0.35,
+                 "F1": 0.4, "FZ": 0.4, "F2": 0.4, "F4": 0.35, "F6": 0.3, "F8": 0.25}
+
+
+def _add_artifacts(trial: np.ndarray, rng: np.random.Generator, blinks_per_minute: float, line_noise_uv: float,
+                   line_freq: float) -> np.ndarray:
+    """``trial`` ``[62, n_times]`` (µV) plus eye blinks (80-200 µV, 0.35-s bumps at least 0.5 s apart, on the frontal
+    electrodes by :data:`BLINK_WEIGHTS`) and power-line noise (``line_freq`` Hz, ``line_noise_uv`` µV with a random
+    phase and a ±10 % amplitude per channel)."""
+    n_times = trial.shape[1]
+    out = trial.copy()
+    if blinks_per_minute > 0:
+        weights = np.array([BLINK_WEIGHTS.get(name, 0.0) for name in SEED_CHANNEL_LIST])
+        length = int(round(0.35 * SFREQ))
+        shape = np.sin(np.linspace(0, np.pi, length)) ** 2
+        gap = 60.0 / blinks_per_minute  # mean seconds from one blink to the next; never closer than 0.5 s
+        start = rng.exponential(gap)
+        while (first := int(start * SFREQ)) < n_times:
+            stop = min(n_times, first + length)
+            out[:, first:stop] += rng.uniform(80, 200) * weights[:, None] * shape[None, :stop - first]
+            start += 0.5 + rng.exponential(max(gap - 0.5, 0.05))
+    if line_noise_uv > 0:
+        t = np.arange(n_times) / SFREQ
+        amp = line_noise_uv * (1 + 0.1 * rng.standard_normal(N_CHANS))
+        phase = rng.uniform(0, 2 * np.pi, N_CHANS)
+        out += amp[:, None] * np.sin(2 * np.pi * line_freq * t[None, :] + phase[:, None])
+    return out
+
+
 def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "raw", subjects: int = 5,
                  seconds: float = 30.0, seed: int = 0, model: SignalModel | None = None,
-                 overwrite: bool = False) -> Path:
+                 overwrite: bool = False, length_jitter: float = 0.0, blinks_per_minute: float = 0.0,
+                 line_noise_uv: float = 0.0, line_freq: float = 50.0) -> Path:
     """Write a SEED-format folder and return its path.
 
     Parameters
@@ -217,7 +251,13 @@ def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "r
     seconds : length of every trial in s (real trials are ~185-265 s on SEED).
     seed : random seed; the same arguments write the same data.
     model : the signal's knobs (:class:`SignalModel`).
+    length_jitter : trial lengths vary uniformly by up to this fraction around ``seconds`` (real SEED: about 0.18 around
+        226 s), drawn per subject, session and trial; 0 (default): every trial is ``seconds`` long.
+    blinks_per_minute : eye blinks on the frontal electrodes (real recordings: about 10-20 per minute); 0: none.
+    line_noise_uv : power-line noise at ``line_freq`` Hz (50 Hz, as in SEED's recordings), in µV; 0: none.
 
+    With the defaults (no jitter, no artefacts) the folder is the same as before these options existed; the
+    artefacts and lengths are drawn from their own seeded generator, so switching them on leaves the rest alone.
     The folder is written under a temporary name and renamed at the end, so an interrupted run leaves no partial
     folder behind.
     """
@@ -230,6 +270,16 @@ def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "r
     min_seconds = 4.0 if dataset == "seed-iv" else 1.0
     if not (np.isfinite(seconds) and seconds >= min_seconds):
         raise ValueError(f"seconds must be >= {min_seconds} for {dataset}, got {seconds!r}")
+    if not (np.isfinite(length_jitter) and 0 <= length_jitter < 0.5):
+        raise ValueError(f"length_jitter must be a fraction in [0, 0.5), got {length_jitter!r}")
+    if seconds * (1 - length_jitter) < min_seconds:
+        raise ValueError(f"seconds * (1 - length_jitter) = {seconds * (1 - length_jitter):g} is shorter than "
+                         f"{min_seconds} s for {dataset}")
+    for name, value in (("blinks_per_minute", blinks_per_minute), ("line_noise_uv", line_noise_uv)):
+        if not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be >= 0, got {value!r}")
+    if not (np.isfinite(line_freq) and 0 < line_freq < SFREQ / 2):
+        raise ValueError(f"line_freq must be in (0, {SFREQ / 2:g}) Hz, got {line_freq!r}")
     out = Path(out)
     if out.exists():
         if not out.is_dir():
@@ -240,6 +290,7 @@ def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "r
     model = model or SignalModel()
     n_classes = 4 if dataset == "seed-iv" else 3
     gen = _Generator(n_classes, subjects, seed, model)
+    extras = np.random.default_rng([seed, 2026])  # lengths and artefacts: their own stream
     initials = _initials(gen.rng, subjects)
     n_times = int(round(seconds * SFREQ))
     window = 4 * SFREQ if dataset == "seed-iv" else SFREQ
@@ -265,7 +316,12 @@ def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "r
                     folder.mkdir(exist_ok=True)
                 variables: dict[str, np.ndarray] = {}
                 for k, label_index in enumerate(labels, start=1):
-                    trial = gen.trial(s, patterns, label_index, n_times)
+                    length = n_times
+                    if length_jitter:
+                        length = int(round(n_times * (1 + extras.uniform(-length_jitter, length_jitter))))
+                    trial = gen.trial(s, patterns, label_index, length)
+                    if blinks_per_minute or line_noise_uv:
+                        trial = _add_artifacts(trial, extras, blinks_per_minute, line_noise_uv, line_freq)
                     if layout == "raw":
                         variables[f"{initials[s]}_eeg{k}"] = trial
                     else:
@@ -320,11 +376,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subjects", type=int, default=5, help="number of subjects, 1..15 (default 5)")
     parser.add_argument("--seconds", type=float, default=30.0, help="seconds per trial (default 30)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--length-jitter", type=float, default=0.0,
+                        help="trial lengths vary by up to this fraction around --seconds (real SEED ~0.18; default 0)")
+    parser.add_argument("--blinks-per-minute", type=float, default=0.0,
+                        help="eye blinks on the frontal electrodes (default 0: none)")
+    parser.add_argument("--line-noise-uv", type=float, default=0.0,
+                        help="50 Hz power-line noise amplitude in µV (default 0: none)")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
     args = parser.parse_args(argv)
     try:
         path = write_folder(args.out, dataset=args.dataset, layout=args.layout, subjects=args.subjects,
-                            seconds=args.seconds, seed=args.seed, overwrite=args.overwrite)
+                            seconds=args.seconds, seed=args.seed, overwrite=args.overwrite,
+                            length_jitter=args.length_jitter, blinks_per_minute=args.blinks_per_minute,
+                            line_noise_uv=args.line_noise_uv)
     except (ValueError, FileExistsError) as exc:
         parser.error(str(exc))
     print(f"wrote {args.dataset} ({args.layout}) folder: {path}")
