@@ -115,17 +115,28 @@ def load_text_encoder(name_or_path: str | os.PathLike | None = None) -> TextEnco
     """
     from transformers import AutoConfig, AutoModel, AutoTokenizer, CLIPTextModelWithProjection
 
+    from tqdm.auto import tqdm
+
     identity, location = _resolve(name_or_path)
-    with _quiet_transformers():  # no 'Loading weights' bar or log lines inside ours
+    # a bar over the load's stages (on a terminal; erased when done), instead of transformers' own bars and logs
+    with _quiet_transformers(), tqdm(total=3, desc=f"loading text encoder {identity}", unit="stage", leave=False,
+                                     disable=None) as bar:
         try:
+            bar.set_postfix_str("config, tokenizer")
             config = AutoConfig.from_pretrained(location, local_files_only=True)
             tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
+            bar.update(1)
+            bar.set_postfix_str("weights")
             if config.model_type in _CLIP_TYPES:
                 model = CLIPTextModelWithProjection.from_pretrained(location, local_files_only=True)
                 kind, dim = "clip", int(model.config.projection_dim)
             else:
                 model = AutoModel.from_pretrained(location, local_files_only=True)
                 kind, dim = "mean-pooling", int(model.config.hidden_size)
+            bar.update(1)
+            bar.set_postfix_str("weights fingerprint")
+            fingerprint = _weights_fingerprint(location)
+            bar.update(1)
         except (OSError, ValueError) as exc:
             raise TextEncoderUnavailable(
                 f"text encoder {str(name_or_path)!r} is not available offline ({type(exc).__name__}: {exc}). "
@@ -134,7 +145,7 @@ def load_text_encoder(name_or_path: str | os.PathLike | None = None) -> TextEnco
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)
-    identity = f"{identity}@{_weights_fingerprint(location)}"
+    identity = f"{identity}@{fingerprint}"
     return TextEncoder(identity=identity, location=location, kind=kind, model=model, tokenizer=tokenizer, dim=dim)
 
 
