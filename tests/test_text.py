@@ -80,3 +80,22 @@ def test_loading_the_text_encoder_prints_nothing(capfd):
     out, err = capfd.readouterr()
     assert out == "" and err == ""
     assert (hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()) == before
+
+
+def test_loading_the_text_encoder_shows_its_own_bar_on_a_terminal(monkeypatch):
+    """On a terminal the first load shows one bar over its stages (off a terminal, as above, nothing)."""
+    import io
+    import sys
+
+    from emoclip_plugin.text.encoders import load_text_encoder
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    load_text_encoder()
+    shown = screen.getvalue()
+    assert "loading text encoder bundled:all-MiniLM-L6-v2" in shown and "weights" in shown and "/3 " in shown
+    assert "Loading weights" not in shown  # transformers' own bar stays off
