@@ -546,3 +546,36 @@ def test_estimator_parameters_checked_before_features(yaml_text, message, tmp_pa
         run(["--config", str(cfg), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "c")])
     assert exc.value.code == 2 and re.search(message, capsys.readouterr().err)
     assert not (tmp_path / "out").exists() and not (tmp_path / "c").exists()
+
+
+def test_a_baseline_that_erases_the_signal_is_pointed_out(tmp_path, capsys):
+    """A class effect present from each trial's start (no ramp): the grids' 5-s trial baseline removes it, so the
+    grid probe reads chance while the DE reads it well: the summary and the console say so in one line; without the
+    baseline there is nothing to say."""
+    from emoclip_plugin import benchmark
+    from emoclip_plugin.data.synthetic import SignalModel, write_folder
+    root = write_folder(tmp_path / "Preprocessed_EEG", "seed", subjects=3, seconds=16, seed=5,
+                        model=SignalModel(ramp_seconds=1e-3))
+    argv = ["--root", str(root), "--models", "frames_logreg,de_logreg", "--preset", "smoke", "--cache",
+            str(tmp_path / "c")]
+    assert run(argv + ["--out", str(tmp_path / "o")]) == 0
+    said = [line for line in capsys.readouterr().out.splitlines() if "Trial baseline" in line]
+    assert len(said) == 1 and "frames_logreg" in said[0] and "de_logreg on band DE" in said[0]
+    assert "try --baseline-seconds 0" in said[0] and said[0] in (tmp_path / "o" / "summary.md").read_text()
+    r = benchmark.run(root=root, models=["frames_logreg", "de_logreg"], preset="smoke", baseline_seconds=0,
+                      out=tmp_path / "o0", cache=tmp_path / "c", quiet=True)
+    assert "Trial baseline" not in r.summary
+    assert r.results.groupby("model")["accuracy"].mean()["frames_logreg"] > 0.45  # the signal is back
+
+
+def test_baseline_note_rule():
+    from emoclip_plugin.benchmark.report import baseline_notes
+    rows = pd.DataFrame({"dataset": "seed", "protocol": "cross-subject", "preset": "smoke", "label_space": "own",
+                         "model": ["frames_logreg", "de_logreg", "emotionclip"], "accuracy": [0.36, 0.49, 0.30]})
+    kinds = {"frames_logreg": "emotionclip", "emotionclip": "emotionclip", "de_logreg": "de"}
+    chance = {"seed": 1 / 3}
+    assert len(baseline_notes(rows, chance, kinds, {"smoke": 5.0})) == 1  # 36 <= 38.3; 49 >= 48.3
+    assert baseline_notes(rows, chance, kinds, {"smoke": 0.0}) == []  # no baseline subtracted
+    assert baseline_notes(rows.assign(accuracy=[0.40, 0.49, 0.30]), chance, kinds, {"smoke": 5.0}) == []
+    assert baseline_notes(rows.assign(accuracy=[0.36, 0.45, 0.30]), chance, kinds, {"smoke": 5.0}) == []
+    assert baseline_notes(rows[rows["model"] != "de_logreg"], chance, kinds, {"smoke": 5.0}) == []

@@ -674,7 +674,7 @@ def execute_run(opts: RunOptions, settings: dict):
     meta = meta_analysis(comparisons)
     if not meta.empty:  # a pair that ran on SEED and SEED-IV: Stouffer's combination, as MOABB does
         atomic_write(out / "meta_analysis.csv", meta.to_csv(index=False))
-    text = write_summary(rows, out, configs, chance, comparisons, meta)
+    text = write_summary(rows, out, configs, chance, comparisons, meta, kinds={s.name: s.kind for s in specs})
     plots = plot_all(flat, out, class_names, chance) + plot_comparisons(comparisons, out)
     provenance["finished"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     if not rows.empty:

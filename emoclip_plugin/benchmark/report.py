@@ -109,14 +109,54 @@ def _shot_text(config: dict) -> str:
     return f"; {shots} labelled windows per class of the test subject/session added to training ({how})"
 
 
+#: The rule of :func:`baseline_notes`, fixed before any run: the frame-grid models at most this far above chance ...
+GRID_NEAR_CHANCE = 0.05
+#: ... while a DE model is at least this far above it (accuracy, as a fraction).
+DE_WELL_ABOVE_CHANCE = 0.15
+
+
+def baseline_notes(rows: pd.DataFrame, chance: dict, kinds: dict[str, str], baseline_seconds: dict[str, float]
+                   ) -> list[str]:
+    """One line per dataset x protocol x preset where the trial baseline may have erased the class signal.
+
+    The paper's frame grids subtract each trial's first ``baseline_seconds`` (per preset); where the class effect is
+    present from the trial's start, that removes it. The sign: every model on the grids (input kind
+    ``"emotionclip"``) within :data:`GRID_NEAR_CHANCE` of chance while a model on band DE (``"de"``, ``"de_grid"``)
+    is :data:`DE_WELL_ABOVE_CHANCE` above it. It only advises (``--baseline-seconds 0``, or ``auto``, which chooses
+    on the training subjects' validation split); it changes nothing."""
+    if rows.empty:
+        return []
+    notes = []
+    own = rows[rows["label_space"].fillna("own") == "own"] if "label_space" in rows else rows
+    for (dataset, protocol, preset), group in own.groupby(["dataset", "protocol", "preset"], sort=False):
+        if not baseline_seconds.get(preset):
+            continue
+        means = group.groupby("model", sort=False)["accuracy"].mean()
+        grids = {m: a for m, a in means.items() if kinds.get(m) == "emotionclip"}
+        des = {m: a for m, a in means.items() if kinds.get(m) in ("de", "de_grid")}
+        level = chance.get(dataset)
+        if not grids or not des or level is None:
+            continue
+        best_de = max(des, key=des.get)
+        if max(grids.values()) <= level + GRID_NEAR_CHANCE and des[best_de] >= level + DE_WELL_ABOVE_CHANCE:
+            grid_text = ", ".join(f"{m} {100 * a:.1f} %" for m, a in grids.items())
+            notes.append(f"{dataset} {protocol} ({preset}): the frame-grid models are near chance ({grid_text}; "
+                         f"chance {100 * level:.1f} %) while {best_de} on band DE reads {100 * des[best_de]:.1f} %: "
+                         f"the {baseline_seconds[preset]:g}-s trial baseline the grids subtract may remove a class "
+                         "effect present from the trial's start; try --baseline-seconds 0")
+    return notes
+
+
 def write_summary(rows: pd.DataFrame, out: Path, configs: dict[str, dict], chance: dict,
-                  comparisons: pd.DataFrame | None = None, meta: pd.DataFrame | None = None) -> str:
+                  comparisons: pd.DataFrame | None = None, meta: pd.DataFrame | None = None,
+                  kinds: dict[str, str] | None = None) -> str:
     """Write ``out/summary.md`` and return its text.
 
     ``configs``: preset name -> resolved configuration (one, or several presets run on the same folds); ``chance``:
     dataset -> chance accuracy, and ``(dataset, "shared")`` -> the majority rate of the cross-dataset shared-class
     test windows; ``comparisons`` (:func:`.stats.paired_comparisons`) adds the paired-comparison tables and ``meta``
-    (:func:`.stats.meta_analysis`) the SEED + SEED-IV combination."""
+    (:func:`.stats.meta_analysis`) the SEED + SEED-IV combination; ``kinds`` (model -> input kind) enables
+    :func:`baseline_notes`."""
     table = summary_table(rows)
     names = list(configs)
     title = f"preset `{names[0]}`" if len(names) == 1 else "presets " + ", ".join(f"`{n}`" for n in names)
@@ -140,6 +180,12 @@ def write_summary(rows: pd.DataFrame, out: Path, configs: dict[str, dict], chanc
         lines += ["**Data: synthetic SEED-format folders written by `emoclip_plugin.data.synthetic` — not SEED. "
                   "These figures only show that the pipeline runs; they say nothing about EEG emotion recognition.**",
                   ""]
+    if kinds:
+        from .presets import feature_settings
+        baselines = {n: float(feature_settings(c, "emotionclip")["baseline_seconds"]) for n, c in configs.items()}
+        lines += [f"**Trial baseline:** {note}." for note in baseline_notes(rows, chance, kinds, baselines)]
+        if lines[-1].startswith("**Trial baseline"):
+            lines.append("")
     if not rows.empty and "device_name" in rows:
         groups: dict[tuple, list] = {}
         for m, d, p in zip(rows["model"], rows["device_name"], rows["precision"]):
