@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import io as sio
 
-from .repair import FLAT_STD, fill_flat_channels
+from .repair import FLAT_STD, fill_flat_channels, flat_channels
 
 #: dataset family -> what it is
 FAMILIES = {
@@ -154,13 +154,13 @@ def check_signal(trial: np.ndarray, where: str, channel_names: list[str] | None 
         return []
     std = trial.std(axis=1)
     problems = []
-    flat = np.flatnonzero(std <= FLAT_STD)
+    flat = flat_channels(trial)  # the one definition of "flat", the one the features' fill uses
     if len(flat):
         names = [channel_names[i] if channel_names and i < len(channel_names) else f"#{i + 1}" for i in flat]
         problems.append(f"{len(flat)} flat channel(s) (std <= {FLAT_STD:g} µV): {', '.join(names[:8])}"
                         + (" ..." if len(names) > 8 else "") + "; filled with the mean of their live neighbours on the "
                         "electrode grid (a dead electrode?)")
-    live = std[std > FLAT_STD]
+    live = np.delete(std, flat)
     if len(live):
         median = float(np.median(live))
         if not SCALE_RANGE[0] <= median <= SCALE_RANGE[1]:
