@@ -1,8 +1,9 @@
 """Recipe ablation: EmotionCLIP and the no-text SST-LegoViT head with each recipe piece on / off.
 
 The base is the smoke preset's own recipe (``RECIPE`` and ``FLATTEN_POOLS`` on the compact backbone): each of its
-pieces is switched off alone (``-augment``, ``-flatten_pools``), each candidate it does not have is switched on alone
-(``+standardize``, ``+label_smoothing``), and ``(none)`` is the paper's recipe on the same backbone.
+pieces is switched off alone (today ``-flatten_pools``), each candidate it does not have is switched on alone
+(``+augment``, ``+standardize``, ``+label_smoothing``), and ``(none)``, every piece off, is the paper's recipe on the
+same backbone (listed when the recipe has more than one piece).
 
 Runs on generated SEED and SEED-IV folders (the embedded default's size and a larger one), pooled leave-one-subject-out
 (the first ``--folds`` test subjects), every variant for every seed, through the benchmark's own machinery (same
@@ -27,18 +28,19 @@ def _pieces(model: str) -> tuple[dict, dict]:
 
     ``off``: piece -> the parameters that switch one piece of the preset's recipe off (each key of ``RECIPE`` back to
     the estimator's own default; ``flatten_pools``: the preset's ``module_kwargs`` without ``FLATTEN_POOLS``).
-    ``extra``: candidate pieces that ``RECIPE`` does not have (input standardisation, label smoothing 0.1), each
-    switched on alone."""
+    ``extra``: candidate pieces that ``RECIPE`` does not have (frame-grid augmentation ``GRID_AUGMENT``, input
+    standardisation, label smoothing 0.1), each switched on alone."""
     from emoclip_plugin.benchmark.presets import resolve_config
-    from emoclip_plugin.estimators import FLATTEN_POOLS, RECIPE, get_estimator
+    from emoclip_plugin.estimators import FLATTEN_POOLS, GRID_AUGMENT, RECIPE, get_estimator
     preset = resolve_config("smoke")["models"][model]
     defaults = get_estimator(model).get_params()
     off = {key: {key: defaults[key]} for key in RECIPE}
     kwargs = dict(preset.get("module_kwargs") or {})
     if all(kwargs.get(k) == v for k, v in FLATTEN_POOLS.items()):
         off["flatten_pools"] = {"module_kwargs": {k: v for k, v in kwargs.items() if k not in FLATTEN_POOLS}}
-    extra = {name: {name: value} for name, value in (("standardize", True), ("label_smoothing", 0.1))
-             if preset.get(name, defaults[name]) != value}
+    candidates = (("augment", dict(GRID_AUGMENT)), ("standardize", True), ("label_smoothing", 0.1))
+    extra = {name: {name: value} for name, value in candidates
+             if name not in RECIPE and preset.get(name, defaults[name]) != value}
     return off, extra
 
 
@@ -49,8 +51,8 @@ def piece_names() -> list[str]:
 
 def variants_for(models: list[str], pieces_for: list[str], only: list[str] | None = None):
     """Per model: the smoke preset's recipe (``RECIPE`` + ``FLATTEN_POOLS``) and, for the models in ``pieces_for``,
-    each of its pieces off alone (``-x``), each candidate it does not have on alone (``+x``) and every piece off
-    (``(none)``). ``only``: just these pieces, and no ``(none)``."""
+    each of its pieces off alone (``-x``), each candidate it does not have on alone (``+x``) and, when the recipe has
+    more than one piece, every piece off (``(none)``). ``only``: just these pieces, and no ``(none)``."""
     from emoclip_plugin.benchmark.study import Variant
     out = []
     for model in models:
@@ -64,7 +66,7 @@ def variants_for(models: list[str], pieces_for: list[str], only: list[str] | Non
         for piece, params in extra.items():
             if only is None or piece in only:
                 out.append(Variant(f"{model} +{piece}", model, params))
-        if only is None:
+        if only is None and len(off) > 1:
             out.append(Variant(f"{model} (none)", model, {k: v for params in off.values() for k, v in params.items()}))
     return out
 

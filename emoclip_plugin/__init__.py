@@ -15,7 +15,7 @@ require("braindecode")
 
 from .models import EmotionCLIP, SSTLegoViT, SSTLegoViTRaw  # noqa: E402
 from .models.registry import get_model, list_models, model_info, register_with_braindecode  # noqa: E402
-from .estimators import (FLATTEN_POOLS, RECIPE, CCNNClassifier, DGCNNClassifier, EEGNetClassifier,  # noqa: E402
+from .estimators import (FLATTEN_POOLS, GRID_AUGMENT, RECIPE, CCNNClassifier, DGCNNClassifier, EEGNetClassifier,  # noqa: E402
                          EmotionCLIPClassifier, EmotionCLIPMLPClassifier, SSTLegoViTClassifier, get_estimator,
                          list_estimators, make_de_logreg, make_frames_logreg)
 
@@ -24,5 +24,5 @@ register_with_braindecode()
 __version__ = "0.1.0"
 __all__ = ["EmotionCLIP", "SSTLegoViT", "SSTLegoViTRaw", "get_model", "list_models", "model_info",
            "EmotionCLIPClassifier", "SSTLegoViTClassifier", "DGCNNClassifier", "CCNNClassifier", "EEGNetClassifier",
-           "EmotionCLIPMLPClassifier", "make_de_logreg", "make_frames_logreg", "RECIPE", "FLATTEN_POOLS",
+           "EmotionCLIPMLPClassifier", "make_de_logreg", "make_frames_logreg", "RECIPE", "FLATTEN_POOLS", "GRID_AUGMENT",
            "get_estimator", "list_estimators", "MissingDependencyError", "__version__"]

@@ -60,14 +60,14 @@ def test_ablation_end_to_end(tmp_path):
                   "--cache", str(tmp_path / "c"))
     assert res.returncode == 0, res.stderr
     rows = pd.read_csv(out / "results.csv")
-    variants = {"sst_legovit (recipe)", "sst_legovit -augment", "sst_legovit -flatten_pools", "sst_legovit +standardize",
-                "sst_legovit +label_smoothing", "sst_legovit (none)", "frames_logreg"}
+    variants = {"sst_legovit (recipe)", "sst_legovit -flatten_pools", "sst_legovit +augment", "sst_legovit +standardize",
+                "sst_legovit +label_smoothing", "frames_logreg"}
     assert set(rows["variant"]) == variants and len(rows) == len(variants) * 2  # x 2 seeds
     assert rows[rows["variant"] != "frames_logreg"]["refit"].all()  # refit after early stopping in every variant
     table = (out / "ablation.md").read_text()
     assert "| sst_legovit +standardize |" in table and "seeds ±" in table and "variant − recipe" in table
     prov = json.loads((out / "provenance.json").read_text())
-    assert prov["code"] == rows["code"].iloc[0] and prov["finished"] == len(rows) and "sst_legovit -augment" in \
+    assert prov["code"] == rows["code"].iloc[0] and prov["finished"] == len(rows) and "sst_legovit +augment" in \
         prov["variants"]
     assert prov["ended"] is not None
 
@@ -94,16 +94,21 @@ def test_ablation_selected_pieces():
     ablation = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ablation)
     names = [v.name for v in ablation.variants_for(["emotionclip"], ["emotionclip"], ["flatten_pools", "augment"])]
-    assert names == ["emotionclip (recipe)", "emotionclip -augment", "emotionclip -flatten_pools"]
+    assert names == ["emotionclip (recipe)", "emotionclip -flatten_pools", "emotionclip +augment"]
     flat = ablation.variants_for(["emotionclip"], ["emotionclip"], ["flatten_pools", "augment"])
-    from emoclip_plugin import RECIPE
+    from emoclip_plugin import GRID_AUGMENT, RECIPE
     from emoclip_plugin.benchmark.presets import resolve_config
     smoke = resolve_config("smoke")["models"]["emotionclip"]
     # the base is what the smoke preset trains (RECIPE on the compact backbone), not a copied literal
-    assert flat[0].params == {} and smoke["augment"] == RECIPE["augment"] and "standardize" not in smoke
-    assert flat[1].params == {"augment": None}  # RECIPE's piece back to the estimator's default
-    assert flat[2].params["module_kwargs"].get("band_pool", "mean") == "mean"  # the piece really off
-    assert flat[2].params["module_kwargs"]["d_model"] == smoke["module_kwargs"]["d_model"]  # the rest as the preset
+    assert flat[0].params == {} and "augment" not in RECIPE and smoke.get("augment") is None
+    assert "standardize" not in smoke
+    assert flat[1].params["module_kwargs"].get("band_pool", "mean") == "mean"  # the piece really off
+    assert flat[1].params["module_kwargs"]["d_model"] == smoke["module_kwargs"]["d_model"]  # the rest as the preset
+    assert flat[2].params == {"augment": GRID_AUGMENT}  # a candidate RECIPE lacks, switched on alone
+    # with one recipe piece, "every piece off" is that piece off: no duplicate "(none)" variant
+    assert [v.name for v in ablation.variants_for(["emotionclip"], ["emotionclip"])] == [
+        "emotionclip (recipe)", "emotionclip -flatten_pools", "emotionclip +augment", "emotionclip +standardize",
+        "emotionclip +label_smoothing"]
 
 
 @pytest.mark.parametrize("script, args, message", [
@@ -116,7 +121,7 @@ def test_ablation_selected_pieces():
     ("ablation.py", ["--max-epochs", "0"], "--max-epochs 0: expected an integer >= 1"),
     ("ablation.py", ["--window-seconds", "3.3"], "--window-seconds 3.3: preset 'smoke': features: window_seconds=3.3"),
     ("ablation.py", ["--models", "dgcnn"], "--models: emotionclip and/or sst_legovit"),
-    ("ablation.py", ["--pieces", "dropout"], "--pieces 'dropout': choose from augment, flatten_pools, standardize, label_smoothing"),
+    ("ablation.py", ["--pieces", "dropout"], "--pieces 'dropout': choose from flatten_pools, augment, standardize, label_smoothing"),
 ])
 def test_study_scripts_reject_bad_options(script, args, message, tmp_path):
     res = _script(script, *args, "--out", str(tmp_path / "o"))
