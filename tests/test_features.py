@@ -107,3 +107,57 @@ def test_generated_session_features_agree_with_stored_de(seed_feature_root):
 def test_bad_feature_config(bad):
     with pytest.raises(ValueError):
         FrameFeatureConfig(**bad)
+
+
+# ------------------------------------------------------------------- zero-phase filtering through the FFT
+def _bands_sos(fs=200.0):
+    from scipy import signal
+    return [signal.butter(4, [lo, hi], btype="band", fs=fs, output="sos") for lo, hi in
+            [(1, 4), (4, 8), (8, 14), (14, 31), (31, 51), (51, 75)]]
+
+
+@pytest.mark.parametrize("n_times", [100, 2000, 12000, 45203])
+def test_zero_phase_bank_equals_sosfiltfilt(n_times):
+    """Short signals take sosfiltfilt itself, long ones the FFT interior with exact ends: the same numbers either way,
+    with a large DC offset and line noise on some channels."""
+    from scipy import signal
+    from emoclip_plugin.data.filtering import ZeroPhaseBank
+    sos = _bands_sos() + [signal.butter(4, [0.5, 75], btype="band", fs=200, output="sos")]
+    bank = ZeroPhaseBank(sos)
+    rng = np.random.default_rng(n_times)
+    x = (rng.standard_normal((2, 5, n_times)).cumsum(-1) * 0.1 + rng.standard_normal((2, 5, n_times))) * 30 + 800
+    x[:, :2] += 50 * np.sin(2 * np.pi * 50 * np.arange(n_times) / 200)
+    used_fft = n_times + 2 * bank.padlen >= bank.min_fft_length()
+    assert used_fft == (n_times > 20000)  # both paths are exercised
+    for y, s in zip(bank.filtered(x, workers=2), sos):
+        ref = signal.sosfiltfilt(s, x, axis=-1)
+        assert y.shape == ref.shape
+        np.testing.assert_allclose(y, ref, rtol=0, atol=1e-10 * np.abs(ref).max())
+
+
+def test_zero_phase_bank_rejects_what_it_cannot_filter():
+    from scipy import signal
+    from emoclip_plugin.data.filtering import ZeroPhaseBank
+    bank = ZeroPhaseBank(_bands_sos())
+    with pytest.raises(ValueError, match="10 samples is too short"):
+        next(bank.filtered(np.zeros((3, 10))))
+    with pytest.raises(ValueError, match="pad by different lengths"):
+        ZeroPhaseBank([signal.butter(2, 5, fs=200, output="sos"), signal.butter(4, [1, 4], btype="band", fs=200,
+                                                                                 output="sos")])
+
+
+@pytest.mark.parametrize("seconds, options", [(226, {}), (40, {}), (200, {"zscore": False}),
+                                              (150, {"frame_seconds": 1.0, "psd_nperseg": 100})])
+def test_frame_features_equal_their_scipy_definition(seconds, options):
+    """The fast path (FFT filtering, Welch as one matrix product) gives the features of the written-out definition
+    (scipy's sosfiltfilt and welch) to 1e-5, on a trial of SEED's length (the FFT path) and a short one
+    (sosfiltfilt), with blinks and line noise."""
+    from emoclip_plugin.data.features import reference_frame_features
+    cfg = FrameFeatureConfig(**options)
+    ff = FrameFeatures(cfg)
+    rng = np.random.default_rng(seconds)
+    n = int(seconds * cfg.sfreq)
+    x = (rng.standard_normal((62, n)).cumsum(1) * 0.1 + rng.standard_normal((62, n))) * 20 + 300
+    x[:4] += 40 * np.sin(2 * np.pi * 50 * np.arange(n) / cfg.sfreq)
+    x[:3, 4000:4080] += 150  # a blink
+    np.testing.assert_allclose(ff.trial(x), reference_frame_features(x, cfg), rtol=0, atol=1e-5)

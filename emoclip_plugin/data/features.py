@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Mapping
 
@@ -15,6 +16,7 @@ import numpy as np
 from scipy import linalg, signal
 
 from .channels import SEED_CHANNEL_LOCATION_DICT, grid_index
+from .filtering import ZeroPhaseBank
 
 #: SEED's usual five bands (Hz), as used with TorchEEG's ``BandDifferentialEntropy`` for DGCNN / CCNN.
 SEED_DE_BANDS: dict[str, tuple[float, float]] = {
@@ -282,6 +284,11 @@ class FrameFeatures:
     1. optional zero-phase band-pass of the whole trial (``prefilter``);
     2. per band, a zero-phase Butterworth band-pass of the whole trial, then per frame ``DE = 0.5 * ln(2*pi*e*var)``;
     3. per frame, a Welch PSD and its sum over each band's frequency bins;
+
+    (The zero-phase filters are ``scipy.signal.sosfiltfilt``'s, computed through the FFT with exact ends
+    (:class:`~emoclip_plugin.data.filtering.ZeroPhaseBank`); the Welch sums are one matrix product per frame batch.
+    :func:`reference_frame_features` writes the steps out with scipy; the two agree to float32 rounding.)
+
     4. the mean of the baseline frames (first ``baseline_seconds``) is subtracted per band, feature and channel, and
        those frames are dropped; the rest is cut into non-overlapping windows (a trailing partial window is dropped);
     5. each electrode vector is z-scored across electrodes (per window, frame and feature).
@@ -295,6 +302,9 @@ class FrameFeatures:
                           for _, (lo, hi) in cfg.bands]
         self._pre_sos = (None if cfg.prefilter is None else
                          signal.butter(cfg.filter_order, list(cfg.prefilter), btype="band", fs=cfg.sfreq, output="sos"))
+        # sosfiltfilt of whole trials through the FFT (same numbers; see data.filtering)
+        self._band_bank = ZeroPhaseBank(self._band_sos)
+        self._pre_bank = None if self._pre_sos is None else ZeroPhaseBank([self._pre_sos])
         nperseg = cfg.psd_nperseg or cfg.frame_samples
         freqs = np.fft.rfftfreq(nperseg, d=1.0 / cfg.sfreq)
         self._nperseg = nperseg
@@ -304,6 +314,30 @@ class FrameFeatures:
                 raise ValueError(f"band {name!r} ({lo}-{hi} Hz) contains no PSD bin at {cfg.sfreq / nperseg:g} Hz "
                                  f"resolution; increase psd_nperseg or frame_seconds")
         self._psd_masks = masks.astype(np.float64)  # [bands, freqs]
+        self._psd_basis = self._welch_basis(masks, freqs) if nperseg == cfg.frame_samples else None
+
+    def _welch_basis(self, masks: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Welch's PSD of one whole-frame segment, summed over each band's bins, as ``((x @ P) ** 2) @ W``.
+
+        ``scipy.signal.welch(frame, fs, nperseg=len(frame))`` (Hann window, constant detrend, density scaling,
+        one-sided) is ``|rfft(w * (x - mean x))|^2 * scale`` per bin: ``P [n, 2 * bins]`` holds the real and
+        imaginary parts of the detrended, windowed DFT of the bins any band uses, ``W [2 * bins, n_bands]`` each
+        band's bins with their scale. One matrix product per frame batch instead of scipy's framing machinery;
+        the same numbers to float64 rounding."""
+        n = self._nperseg
+        used = np.flatnonzero(masks.any(axis=0))
+        window = signal.get_window("hann", n)
+        scale = np.full(len(freqs), 2.0 / (self.config.sfreq * (window ** 2).sum()))
+        scale[0] /= 2
+        if n % 2 == 0:
+            scale[-1] /= 2  # the Nyquist bin is not doubled
+        t = np.arange(n)
+        dft = np.exp(-2j * np.pi * np.outer(t, freqs[used]) / self.config.sfreq)  # [n, bins]
+        detrend = np.eye(n) - 1.0 / n
+        complex_basis = (detrend * window[None, :]) @ dft  # x -> rfft(w * (x - mean)) at the used bins
+        projection = np.concatenate([complex_basis.real, complex_basis.imag], axis=1)
+        weights = (masks[:, used] * scale[used]).T  # [bins, n_bands]
+        return np.ascontiguousarray(projection), np.concatenate([weights, weights], axis=0)
 
     def n_windows(self, n_times: int) -> int:
         """Number of whole windows a trial of ``n_times`` samples yields (after the baseline)."""
@@ -350,18 +384,26 @@ class FrameFeatures:
         b, n_chans = eeg.shape[:2]
         fs = cfg.frame_samples
         used = (n_base + n_windows * cfg.n_frames) * fs
-        if self._pre_sos is not None:
-            eeg = signal.sosfiltfilt(self._pre_sos, eeg, axis=-1)
+        workers = _fft_workers()
+        if self._pre_bank is not None:
+            eeg = next(self._pre_bank.filtered(eeg, workers))
         n_total_frames = used // fs
         feats = np.empty((b, n_total_frames, cfg.n_features, n_chans), dtype=np.float64)
         n_bands = len(cfg.bands)
-        for k, sos in enumerate(self._band_sos):
-            band = signal.sosfiltfilt(sos, eeg, axis=-1)[..., :used]
-            var = band.reshape(b, n_chans, n_total_frames, fs).var(axis=-1)  # [B, chans, frames]
+        for k, band in enumerate(self._band_bank.filtered(eeg, workers)):
+            framed = band[..., :used].reshape(b, n_chans, n_total_frames, fs)
+            # one pass each for the sums instead of np.var's three (band-passed frames: no cancellation to fear)
+            mean = framed.sum(axis=-1) / fs
+            var = np.einsum("bcft,bcft->bcf", framed, framed) / fs - mean * mean  # [B, chans, frames]
             feats[:, :, k, :] = 0.5 * np.log(2 * np.pi * np.e * np.maximum(var, 1e-20)).transpose(0, 2, 1)
         frames = eeg[..., :used].reshape(b, n_chans, n_total_frames, fs)
-        _, psd = signal.welch(frames, fs=cfg.sfreq, nperseg=self._nperseg, axis=-1)  # [B, chans, frames, freqs]
-        feats[:, :, n_bands:, :] = np.einsum("ncfq,bq->nfbc", psd, self._psd_masks)
+        if self._psd_basis is not None:
+            projection, weights = self._psd_basis
+            z = frames @ projection  # [B, chans, frames, 2 * bins]
+            feats[:, :, n_bands:, :] = ((z * z) @ weights).transpose(0, 2, 3, 1)
+        else:
+            _, psd = signal.welch(frames, fs=cfg.sfreq, nperseg=self._nperseg, axis=-1)  # [B, chans, frames, freqs]
+            feats[:, :, n_bands:, :] = np.einsum("ncfq,bq->nfbc", psd, self._psd_masks)
         if n_base:
             feats = feats[:, n_base:] - feats[:, :n_base].mean(axis=1, keepdims=True)
         feats = feats.reshape(b, n_windows, cfg.n_frames, cfg.n_features, n_chans)
@@ -374,6 +416,47 @@ class FrameFeatures:
     def trial_grids(self, eeg: np.ndarray, location_dict: Mapping = SEED_CHANNEL_LOCATION_DICT) -> np.ndarray:
         """One trial -> grids ``[n_windows, n_frames, 2*n_bands, 9, 9]`` (float32)."""
         return to_grid(self.trial(eeg), location_dict)
+
+
+def reference_frame_features(eeg: np.ndarray, config: FrameFeatureConfig | None = None) -> np.ndarray:
+    """:meth:`FrameFeatures.trial` written out with ``scipy.signal.sosfiltfilt`` and ``scipy.signal.welch``: the
+    definition, slow (two recursive passes per filter over the whole trial). ``eeg [n_chans, n_times]`` ->
+    ``[n_windows, n_frames, 2*n_bands, n_chans]`` (float32). For checks and ``benchmarks/perf_features.py``."""
+    cfg = config or FrameFeatureConfig()
+    ff = FrameFeatures(cfg)
+    eeg = np.asarray(eeg, np.float64)
+    n_chans, fs = eeg.shape[0], cfg.frame_samples
+    n_base, n_windows = cfg.baseline_samples // fs, ff.n_windows(eeg.shape[-1])
+    if n_windows == 0:
+        raise ValueError(f"trial of {eeg.shape[-1]} samples is shorter than baseline + one window")
+    used = (n_base + n_windows * cfg.n_frames) * fs
+    if cfg.prefilter is not None:
+        pre = signal.butter(cfg.filter_order, list(cfg.prefilter), btype="band", fs=cfg.sfreq, output="sos")
+        eeg = signal.sosfiltfilt(pre, eeg, axis=-1)
+    nf, nb = used // fs, len(cfg.bands)
+    feats = np.empty((nf, cfg.n_features, n_chans))
+    for k, (_, (lo, hi)) in enumerate(cfg.bands):
+        sos = signal.butter(cfg.filter_order, [lo, hi], btype="band", fs=cfg.sfreq, output="sos")
+        var = signal.sosfiltfilt(sos, eeg, axis=-1)[:, :used].reshape(n_chans, nf, fs).var(axis=-1)
+        feats[:, k, :] = 0.5 * np.log(2 * np.pi * np.e * np.maximum(var, 1e-20)).T
+    freqs, psd = signal.welch(eeg[:, :used].reshape(n_chans, nf, fs), fs=cfg.sfreq, nperseg=cfg.psd_nperseg or fs,
+                              axis=-1)
+    for k, mask in enumerate(band_bin_masks(freqs, cfg.bands)):
+        feats[:, nb + k, :] = psd[..., mask].sum(-1).T
+    if n_base:
+        feats = feats[n_base:] - feats[:n_base].mean(axis=0, keepdims=True)
+    feats = feats.reshape(n_windows, cfg.n_frames, cfg.n_features, n_chans)
+    if cfg.zscore:
+        feats = (feats - feats.mean(-1, keepdims=True)) / np.maximum(feats.std(-1, keepdims=True), 1e-8)
+    return feats.astype(np.float32)
+
+
+def _fft_workers() -> int:
+    """Threads for the feature FFTs: the CPUs this process may use (as BLAS does for the band DE)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def grid_shape(location_dict: Mapping = SEED_CHANNEL_LOCATION_DICT) -> tuple[int, int]:
