@@ -15,6 +15,12 @@ without the data stack). For each model it prints
   TFLOP/s (training: 3x the forward FLOPs) and, on a known GPU, the share of its dense peak at that precision;
 * on the CPU also: latency per window at batch 1 and batch 256 on 1 thread.
 
+Rows ``<preset>:<model>`` (``--presets``, default ``smoke,strict``) train each of the preset's neural default models
+exactly as the benchmark configures it (the preset's parameters: batch size, pools, schedule, recipe; its inner
+validation split, here a block of whole trials as no groups are given), except ``max_epochs=2`` and no refit (the
+refit repeats the same training step); their ``train win/s`` is the training windows per second of the second
+epoch's wall time, the validation pass included, as a fold spends it.
+
 The last lines project a full SEED strict run of paper-size EmotionCLIP from the measured rates (45 per-session LOSO
 folds of 14 x 1,6xx training windows, paper recipe: at most 200 epochs, patience 50, inner validation 0.2, then the
 refit), as a range over where early stopping lands (see ``emoclip_plugin.benchmark.estimate``).
@@ -84,6 +90,34 @@ def _inputs(kind: str, n: int, work: Path):
             f"generated SEED folder, {len(grids)} 2-s windows / {len(de)} 1-s windows")
 
 
+def _preset_rows(presets: list[str], grids, yg, de, yd, text: dict) -> dict:
+    """``{"<preset>:<model>": (build, extra, X, y)}`` for each neural default model of each preset, built as the
+    benchmark builds it: the preset's model parameters, its inner validation fraction."""
+    import functools
+
+    from emoclip_plugin.benchmark.presets import ConfigError, resolve_config
+    from emoclip_plugin.benchmark.runner import is_neural
+    from emoclip_plugin.estimators import estimator_input_kind, get_estimator
+    rows = {}
+    for preset in presets:
+        try:
+            config = resolve_config(preset)
+        except ConfigError as err:
+            raise ValueError(str(err)) from None
+        for model in config["default_models"]:
+            params = dict(config["models"].get(model) or {})
+            est = get_estimator(model, **params)
+            if not is_neural(est):
+                continue
+            if "text_encoder" in est.get_params():
+                params.update(text)
+            kind = estimator_input_kind(model)
+            X, y = (grids, yg) if kind == "emotionclip" else (de, yd)
+            params.setdefault("validation", config["validation"])
+            rows[f"{preset}:{model}"] = (functools.partial(get_estimator, model), params, X, y)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="perf_models.py", description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N | auto (default cpu)")
@@ -98,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="inference batch size (default 256 on the CPU, 2048 on a GPU)")
     parser.add_argument("--repeats", type=int, default=20, help="timed batch-1 calls (CPU latency columns)")
     parser.add_argument("--models", default="emotionclip,sst_legovit,emotionclip-compact,emotionclip-mlp,dgcnn")
+    parser.add_argument("--presets", default="smoke,strict",
+                        help="add a row per neural default model of these presets, configured as the benchmark "
+                             "trains it (comma-separated; '' for none)")
     parser.add_argument("--text-encoder", default=None,
                         help="text encoder folder for EmotionCLIP (default: the bundled all-MiniLM-L6-v2); the text "
                              "side is embedded once per fit and does not enter the timed epoch")
@@ -115,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         precision = resolve_precision(args.precision, device)
     except DeviceError as err:
         parser.error(str(err))
+    from emoclip_plugin.benchmark.presets import ConfigError, resolve_config
+    for preset in [p for p in args.presets.split(",") if p]:  # before any data is built
+        try:
+            resolve_config(preset)
+        except ConfigError as err:
+            parser.error(f"--presets {args.presets!r}: {err}")
     gpu = device.startswith("cuda")
     n = args.train_samples or (16384 if gpu else 256)
     n = max(args.batch_size, n - n % args.batch_size)  # whole batches
@@ -142,11 +185,17 @@ def main(argv: list[str] | None = None) -> int:
         unknown = [m for m in wanted if m not in rows]
         if unknown:
             parser.error(f"--models: unknown {unknown}; choose from {', '.join(rows)}")
+        try:
+            preset_rows = _preset_rows([p for p in args.presets.split(",") if p], grids, yg, de, yd, text)
+        except ValueError as err:
+            parser.error(f"--presets {args.presets!r}: {err}")
+        rows.update(preset_rows)
+        wanted += list(preset_rows)
         print(f"device: {info['device_name']} ({device}); precision {precision}; compile {args.compile}; torch "
               f"{info['torch']}, CUDA {info['cuda']}; inputs: {what}; {len(grids)} training windows per epoch, batch "
               f"{args.batch_size}, inference batch {eval_batch}")
         peak = peak_tflops(info["device_name"], precision) if gpu else None
-        header = (f"{'model':<21}{'params':>11}{'GFLOP/win':>10}{'train win/s':>13}{'train TFLOP/s':>15}"
+        header = (f"{'model':<24}{'params':>11}{'GFLOP/win':>10}{'train win/s':>13}{'train TFLOP/s':>15}"
                   f"{'infer win/s':>13}{'infer TFLOP/s':>15}")
         header += f"{'% peak (train/infer)':>22}" if peak else ""
         header += f"{'b1 ms/win':>11}{'b256 ms/win':>13}" if not gpu else ""
@@ -157,12 +206,17 @@ def main(argv: list[str] | None = None) -> int:
             build, extra, X, y = rows[name]
             torch.set_num_threads(threads)
             try:
-                clf = build(max_epochs=2, validation=0, lr_schedule="none", random_state=0, **common, **extra)
+                if name in preset_rows:  # the preset's own batch size, validation split and schedule
+                    clf = build(**{**extra, "max_epochs": 2, "random_state": 0, "refit": False, "device": device,
+                                   "precision": precision, "compile": args.compile, "eval_batch_size": eval_batch})
+                else:
+                    clf = build(max_epochs=2, validation=0, lr_schedule="none", random_state=0, **common, **extra)
                 clf.fit(X, y)
             except ImportError as err:
-                print(f"{name:<21}not available on this machine ({err})")
+                print(f"{name:<24}not available on this machine ({err})")
                 continue
-            train_rate = len(X) / clf.history_[-1]["dur"]  # the second epoch
+            n_train = len(X) - int(round(len(X) * clf.get_params().get("validation", 0) or 0))
+            train_rate = (len(X) if name not in preset_rows else n_train) / clf.history_[-1]["dur"]  # 2nd epoch
             clf.predict(X[:eval_batch])  # warm-up (and compilation of the evaluation shape)
             if gpu:
                 torch.cuda.synchronize()
@@ -174,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             params = sum(p.numel() for p in module.parameters())
             train_tf, infer_tf = 3 * flop * train_rate / 1e3, flop * infer_rate / 1e3
             results[name] = (train_rate, infer_rate)
-            line = (f"{name:<21}{params:>11,}{flop:>10.4f}{train_rate:>13,.0f}{train_tf:>15.2f}{infer_rate:>13,.0f}"
+            line = (f"{name:<24}{params:>11,}{flop:>10.4f}{train_rate:>13,.0f}{train_tf:>15.2f}{infer_rate:>13,.0f}"
                     f"{infer_tf:>15.2f}")
             if peak:
                 line += f"{100 * train_tf / peak:>12.1f} / {100 * infer_tf / peak:<7.1f}"

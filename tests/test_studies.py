@@ -127,3 +127,16 @@ def test_study_scripts_reject_bad_options(script, args, message, tmp_path):
     res = _script(script, *args, "--out", str(tmp_path / "o"))
     assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_perf_models_has_a_row_per_preset_model(tmp_path):
+    """perf_models.py times each preset's neural default models as the benchmark configures them."""
+    res = _script("perf_models.py", "--inputs", "random", "--models", "dgcnn", "--presets", "smoke",
+                  "--train-samples", "64", "--repeats", "2")
+    assert res.returncode == 0, res.stderr
+    rows = {line.split()[0]: line.split() for line in res.stdout.splitlines() if line.split()}
+    assert {"dgcnn", "smoke:emotionclip", "smoke:sst_legovit", "smoke:emotionclip_mlp", "smoke:dgcnn"} <= set(rows)
+    assert "smoke:frames_logreg" not in rows  # scikit-learn models have no training epochs to time
+    assert rows["smoke:emotionclip"][1] != rows["dgcnn"][1]  # the preset's compact backbone, not another model
+    bad = _script("perf_models.py", "--presets", "fast")
+    assert bad.returncode == 2 and "--presets 'fast': unknown preset 'fast'" in bad.stderr and "Traceback" not in bad.stderr
