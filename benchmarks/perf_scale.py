@@ -15,7 +15,8 @@ noise, float64 ``.mat`` files as SEED's — then runs the benchmark's own stages
 
 For each stage it prints the wall time, the peak resident memory of this process and its children (sampled every
 0.2 s; it includes the ~1 GB of the imported libraries) and the disk the caches use after it (the generated folder
-not counted); ``--out`` gets ``stages.csv``. Synthetic data: the figures are sizes and
+not counted); ``--out`` gets ``stages.csv`` and
+the same as a Markdown table, ``stages.md``. Synthetic data: the figures are sizes and
 costs, never accuracies.
 
     python benchmarks/perf_scale.py                           # real size, about 15 GB of .mat files
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
 import os
 import sys
 import threading
@@ -102,6 +104,25 @@ class Stages:
         return _Stage()
 
 
+def stages_markdown(rows: list[dict]) -> str:
+    """The stages as a Markdown table (what ``OUT/stages.md`` holds)."""
+    lines = ["| stage | wall | peak memory | caches on disk | note |", "|---|---|---|---|---|"]
+    for row in rows:
+        note = []
+        if row.get("windows") not in (None, ""):
+            note.append(f"{int(float(row['windows'])):,} windows")
+        if row.get("train_windows_per_s") not in (None, ""):
+            note.append(f"{float(row['train_windows_per_s']):,.1f} training / {float(row['predict_windows_per_s']):,.0f}"
+                        f" predicted windows/s ({row['measured_on']}); one pass over the fold "
+                        f"~{float(row['epoch_s_projected']) / 60:,.1f} min")
+        wall = float(row["wall_s"])
+        lines.append(f"| {row['stage']} | {wall / 60:.1f} min | {float(row['peak_rss_gb']):.1f} GB | "
+                     f"{float(row['cache_gb']):.1f} GB | {'; '.join(note)} |" if wall >= 60 else
+                     f"| {row['stage']} | {wall:.1f} s | {float(row['peak_rss_gb']):.1f} GB | "
+                     f"{float(row['cache_gb']):.1f} GB | {'; '.join(note)} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="perf_scale.py", description=__doc__.split("\n")[0])
     p.add_argument("--subjects", type=int, default=15)
@@ -165,45 +186,51 @@ def main(argv: list[str] | None = None) -> int:
             write_folder(root, "seed", subjects=args.subjects, seconds=args.seconds, seed=args.generator_seed,
                          length_jitter=args.length_jitter, blinks_per_minute=args.blinks,
                          line_noise_uv=args.line_noise, overwrite=True)
-    try:
-        settings = resolve(RunOptions.from_kwargs(root=[root], preset=args.presets, models=args.models,
-                                                  cache=cache, device="cpu", quiet=True))
+    presets = [x for x in args.presets.split(",") if x]
+    runs = {}
+    try:  # one resolution per preset: presets may differ in their folds (smoke pools the sessions, strict does not)
+        for preset in presets:
+            runs[preset] = resolve(RunOptions.from_kwargs(root=[root], preset=preset, models=args.models,
+                                                          cache=cache, device="cpu", quiet=True))
     except BenchmarkError as err:
         p.error(str(err))
     mat_bytes = sum(f.stat().st_size for f in root.glob("*.mat"))
     print(f"folder size: {_gb(mat_bytes)} of .mat files", flush=True)
 
-    configs, specs = settings["configs"], settings["models"]
-    config = next(iter(configs.values()))
-    sources = [(d, f, root, label) for d, f, _, label in settings["sources"]]
+    first = runs[presets[0]]
+    sources = [(d, f, root, label) for d, f, _, label in first["sources"]]
     dataset, family = sources[0][0], sources[0][1]
     with stages("scan the folder + preflight"):
         scan = scan_folder(root, family)
-        preflight(sources, settings["protocols"], configs, settings["seeds"])
+        for settings in runs.values():
+            preflight(sources, settings["protocols"], settings["configs"], settings["seeds"])
     print(f"files: {len(scan.files)} session files", flush=True)
 
-    kinds = list(dict.fromkeys(s.kind for s in specs))
-    prepared, windows = {}, {}
     datasets_dir = dataset_cache_dir(cache)
     warnings.simplefilter("once")
-    for kind in kinds:
-        with stages(f"features: {kind}"):
-            if kind == "emotionclip":
-                ds = load_dataset(root, family, kind, cache_dir=datasets_dir,
-                                  feature_config=frame_feature_config(config["features"] or {}), progress=True)
-            else:
-                ds = load_dataset(root, family, kind, cache_dir=datasets_dir, window_seconds=config["de_window"],
-                                  progress=True)
-        windows[kind] = len(ds)
-        with stages(f"array cache: {kind}", windows=len(ds)):
-            prepared[(dataset, kind)] = prepare_data(root, family, kind, cache, config["features"],
-                                                     config["de_window"], progress=True)
-    print("windows: " + ", ".join(f"{k} {n:,}" for k, n in windows.items()), flush=True)
-
-    tasks_by_preset = {}
-    for preset, preset_config in configs.items():
+    prepared_by_features: dict[str, dict] = {}
+    tasks_by_preset, configs = {}, {}
+    for preset, settings in runs.items():
+        config = configs[preset] = settings["configs"][preset]
+        specs = settings["models"]
+        key = json.dumps([config["features"], config["de_window"]], sort_keys=True, default=str)
+        prepared = prepared_by_features.setdefault(key, {})
+        for kind in dict.fromkeys(s.kind for s in specs):
+            if (dataset, kind) in prepared:  # the same features as an earlier preset's: built once
+                continue
+            with stages(f"features: {kind}"):
+                if kind == "emotionclip":
+                    ds = load_dataset(root, family, kind, cache_dir=datasets_dir,
+                                      feature_config=frame_feature_config(config["features"] or {}), progress=True)
+                else:
+                    ds = load_dataset(root, family, kind, cache_dir=datasets_dir,
+                                      window_seconds=config["de_window"], progress=True)
+            with stages(f"array cache: {kind}", windows=len(ds)):
+                prepared[(dataset, kind)] = prepare_data(root, family, kind, cache, config["features"],
+                                                         config["de_window"], progress=True)
+            print(f"windows: {kind} {len(ds):,}", flush=True)
         with stages(f"folds: {preset}"):
-            tasks_by_preset[preset] = build_tasks(prepared, [dataset], settings["protocols"], specs, preset_config,
+            tasks_by_preset[preset] = build_tasks(prepared, [dataset], settings["protocols"], specs, config,
                                                   preset, settings["seeds"], settings["threads"],
                                                   Path(cache) / "splits", {dataset: "synthetic"}, "perf-scale",
                                                   device="cpu", precision="32")
@@ -237,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         writer = csv.DictWriter(fh, fieldnames=keys)
         writer.writeheader()
         writer.writerows(stages.rows)
+    (args.out / "stages.md").write_text(stages_markdown(stages.rows))
     print(f"started {started}, ended {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}; "
           f"stages: {args.out / 'stages.csv'}")
     return 0

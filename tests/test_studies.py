@@ -144,15 +144,17 @@ def test_perf_models_has_a_row_per_preset_model(tmp_path):
 
 def test_perf_scale_times_every_stage(tmp_path):
     """perf_scale.py writes its folder once, then times scan, features, array cache, folds and each model."""
-    args = ("--subjects", "2", "--seconds", "12", "--presets", "smoke", "--models", "de_logreg,dgcnn",
+    args = ("--subjects", "2", "--seconds", "12", "--presets", "smoke,strict", "--models", "de_logreg,dgcnn",
             "--model-seconds", "0.5", "--cache", str(tmp_path / "c"), "--out", str(tmp_path / "o"))
     res = _script("perf_scale.py", *args)
     assert res.returncode == 0, res.stderr
     stages = pd.read_csv(tmp_path / "o" / "stages.csv")
     assert list(stages["stage"]) == ["generate the folder (not a benchmark stage)", "scan the folder + preflight",
-                                     "features: de", "array cache: de", "folds: smoke", "model: smoke de_logreg",
-                                     "model: smoke dgcnn"]
+                                     "features: de", "array cache: de", "folds: smoke", "folds: strict",
+                                     "model: smoke de_logreg", "model: smoke dgcnn", "model: strict de_logreg",
+                                     "model: strict dgcnn"]  # smoke and strict share features: built once
     assert (stages["peak_rss_gb"] > 0).all() and stages["cache_gb"].iloc[-1] > 0
+    assert "| model: smoke dgcnn |" in (tmp_path / "o" / "stages.md").read_text()
     assert stages.loc[stages["stage"] == "model: smoke dgcnn", "train_windows_per_s"].iloc[0] > 0
     again = _script("perf_scale.py", *args)  # the folder and the caches are reused
     assert again.returncode == 0 and "generate the folder" not in again.stdout
