@@ -38,9 +38,9 @@ def _odd_ext(x: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([left, x, right], axis=-1)
 
 
-def _decay_length(sos: np.ndarray, zi: np.ndarray, rtol: float) -> int:
-    """Samples after which both the impulse response and the response to the initial state ``zi`` stay below
-    ``rtol`` times the impulse response's peak."""
+def _decayed_response(sos: np.ndarray, zi: np.ndarray, rtol: float) -> np.ndarray:
+    """The impulse response up to where both it and the response to the initial state ``zi`` stay below ``rtol``
+    times the impulse response's peak (its length is the filter's decay length ``L``)."""
     n = 1024
     while True:
         impulse = np.zeros(n)
@@ -50,7 +50,7 @@ def _decay_length(sos: np.ndarray, zi: np.ndarray, rtol: float) -> int:
         tail = np.maximum(np.abs(h), np.abs(r)) > rtol * np.abs(h).max()
         last = int(np.flatnonzero(tail)[-1]) + 1
         if last < n // 2:
-            return last
+            return h[:last]
         if n > 1 << 24:
             raise ValueError("the filter's response does not decay (a pole on or outside the unit circle?)")
         n *= 4
@@ -77,7 +77,8 @@ class ZeroPhaseBank:
             raise ValueError(f"the filters pad by different lengths {sorted(pads)}; use one bank per kind of filter")
         self.padlen = pads.pop()
         self.zi = [signal.sosfilt_zi(s) for s in self.sos]
-        self.decay = [_decay_length(s, z, rtol) for s, z in zip(self.sos, self.zi)]
+        self._responses = [_decayed_response(s, z, rtol) for s, z in zip(self.sos, self.zi)]
+        self.decay = [len(h) for h in self._responses]
         self._gains: dict[int, list[np.ndarray]] = {}
 
     def min_fft_length(self) -> int:
@@ -88,10 +89,8 @@ class ZeroPhaseBank:
         """``|H_k|^2`` on the rfft grid of ``n_fft`` points, per filter (cached per length)."""
         if n_fft not in self._gains:
             gains = []
-            for sos, length in zip(self.sos, self.decay):
-                impulse = np.zeros(length)
-                impulse[0] = 1.0
-                response = scipy.fft.rfft(signal.sosfilt(sos, impulse), n=n_fft)
+            for h in self._responses:
+                response = scipy.fft.rfft(h, n=n_fft)
                 gains.append(response.real ** 2 + response.imag ** 2)
             if len(self._gains) > 8:
                 self._gains.clear()

@@ -154,7 +154,7 @@ def check_signal(trial: np.ndarray, where: str, channel_names: list[str] | None 
         return []
     std = trial.std(axis=1)
     problems = []
-    flat = flat_channels(trial)  # the one definition of "flat", the one the features' fill uses
+    flat = flat_channels(trial, std)  # the one definition of "flat", the one the features' fill uses
     if len(flat):
         names = [channel_names[i] if channel_names and i < len(channel_names) else f"#{i + 1}" for i in flat]
         problems.append(f"{len(flat)} flat channel(s) (std <= {FLAT_STD:g} µV): {', '.join(names[:8])}"

@@ -18,13 +18,13 @@ from .channels import SEED_CHANNEL_LIST, SEED_CHANNEL_LOCATION_DICT
 FLAT_STD = 1e-6
 
 
-def flat_channels(trial: np.ndarray) -> np.ndarray:
+def flat_channels(trial: np.ndarray, std: np.ndarray | None = None) -> np.ndarray:
     """Indices of the channels of ``trial`` ``[n_chans, n_times]`` whose standard deviation is at most
-    :data:`FLAT_STD`."""
+    :data:`FLAT_STD`. ``std``: the per-channel standard deviations when the caller has them already."""
     trial = np.asarray(trial)
     if trial.ndim != 2 or trial.shape[1] < 2:
         return np.zeros(0, dtype=int)
-    return np.flatnonzero(trial.std(axis=1) <= FLAT_STD)
+    return np.flatnonzero((trial.std(axis=1) if std is None else std) <= FLAT_STD)
 
 
 def neighbour_rings(channel_names: list[str] | None = None) -> list[list[np.ndarray]]:
