@@ -169,8 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(cache) / "perf-scale" / name / "Preprocessed_EEG"
     from emoclip_plugin.benchmark.presets import ConfigError, resolve_config
     from emoclip_plugin.estimators import ModelError, resolve_model
+    presets = [x for x in args.presets.split(",") if x]
+    if not presets:
+        p.error(f"--presets {args.presets!r}: expected one or more of smoke, strict, paper")
     try:  # the options, before minutes of writing the folder
-        for preset in [x for x in args.presets.split(",") if x]:
+        for preset in presets:
             resolve_config(preset)
         for model in [x for x in (args.models or "").split(",") if x]:
             resolve_model(model)
@@ -185,8 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         with stages("generate the folder (not a benchmark stage)"):
             write_folder(root, "seed", subjects=args.subjects, seconds=args.seconds, seed=args.generator_seed,
                          length_jitter=args.length_jitter, blinks_per_minute=args.blinks,
-                         line_noise_uv=args.line_noise, overwrite=True)
-    presets = [x for x in args.presets.split(",") if x]
+                         line_noise_uv=args.line_noise, overwrite=True, progress=True)
     runs = {}
     try:  # one resolution per preset: presets may differ in their folds (smoke pools the sessions, strict does not)
         for preset in presets:

@@ -238,7 +238,7 @@ def _add_artifacts(trial: np.ndarray, rng: np.random.Generator, blinks_per_minut
 def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "raw", subjects: int = 5,
                  seconds: float = 30.0, seed: int = 0, model: SignalModel | None = None,
                  overwrite: bool = False, length_jitter: float = 0.0, blinks_per_minute: float = 0.0,
-                 line_noise_uv: float = 0.0, line_freq: float = 50.0) -> Path:
+                 line_noise_uv: float = 0.0, line_freq: float = 50.0, progress: bool = False) -> Path:
     """Write a SEED-format folder and return its path.
 
     Parameters
@@ -255,6 +255,7 @@ def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "r
         226 s), drawn per subject, session and trial; 0 (default): every trial is ``seconds`` long.
     blinks_per_minute : eye blinks on the frontal electrodes (real recordings: about 10-20 per minute); 0: none.
     line_noise_uv : power-line noise at ``line_freq`` Hz (50 Hz, as in SEED's recordings), in µV; 0: none.
+    progress : a tqdm bar over the files written (a real-size folder takes many minutes).
 
     With the defaults (no jitter, no artefacts) the folder is the same as before these options existed; the
     artefacts and lengths are drawn from their own seeded generator, so switching them on leaves the rest alone.
@@ -302,6 +303,9 @@ def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "r
     try:
         if dataset == "seed":
             sio.savemat(tmp / "label.mat", {"label": np.asarray([SEED_LABELS], dtype=np.int16)})
+        from tqdm.auto import tqdm
+        bar = tqdm(total=subjects * 3, desc=f"writing {dataset} folder", unit="file", disable=not progress,
+                   leave=False)
         for s in range(subjects):
             day = start + _dt.timedelta(days=int(gen.rng.integers(0, 60)))
             for session in range(3):
@@ -332,6 +336,8 @@ def write_folder(out: str | os.PathLike, dataset: str = "seed", layout: str = "r
                     variables = dict(sorted(variables.items(), key=lambda kv: (kv[0].rstrip("0123456789"),
                                                                                 int(kv[0][len(kv[0].rstrip("0123456789")):]))))
                 sio.savemat(folder / f"{s + 1}_{day:%Y%m%d}.mat", variables)
+                bar.update()
+        bar.close()
         for path in tmp.rglob("*"):  # the same arguments give the same cache keys wherever the folder is rewritten
             if path.is_file():
                 os.utime(path, ns=(GENERATED_MTIME_NS, GENERATED_MTIME_NS))
