@@ -93,6 +93,8 @@ def _inputs(kind: str, n: int, work: Path):
 def _preset_rows(presets: list[str], grids, yg, de, yd, text: dict) -> dict:
     """``{"<preset>:<model>": (build, extra, X, y)}`` for each neural default model of each preset, built as the
     benchmark builds it: the preset's model parameters, its inner validation fraction."""
+    if not presets:  # the presets need TorchEEG, which a bare device machine lacks
+        return {}
     import functools
 
     from emoclip_plugin.benchmark.presets import ConfigError, resolve_config
@@ -152,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         precision = resolve_precision(args.precision, device)
     except DeviceError as err:
         parser.error(str(err))
-    from emoclip_plugin.benchmark.presets import ConfigError, resolve_config
     for preset in [p for p in args.presets.split(",") if p]:  # before any data is built
+        from emoclip_plugin.benchmark.presets import ConfigError, resolve_config  # needs TorchEEG: only then
         try:
             resolve_config(preset)
         except ConfigError as err:

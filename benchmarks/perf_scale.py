@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             tasks_by_preset[preset] = build_tasks(prepared, [dataset], settings["protocols"], specs, config,
                                                   preset, settings["seeds"], settings["threads"],
                                                   Path(cache) / "splits", {dataset: "synthetic"}, "perf-scale",
-                                                  device="cpu", precision="32")
+                                                  device="cpu", precision="32", progress=True)
     for preset, tasks in tasks_by_preset.items():
         validation = configs[preset]["validation"]
         seen = set()

@@ -17,6 +17,16 @@ from .benchmark.api import ALL_PROTOCOLS, DATASETS, PROTOCOL_CHOICES, BenchmarkE
 UsageError = BenchmarkError
 
 
+def _seconds_or_auto(text: str) -> float | str:
+    """``--baseline-seconds``: a number of seconds, or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds or auto, got {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .estimators import list_estimators
     from .benchmark.presets import PRESETS
@@ -50,9 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cross-subject", dest="cross_subject", default=None,
                    help="per-session | pooled (default: the preset's)")
     feats = p.add_argument_group("features (default: the preset's; they key the caches and are recorded per row)")
-    feats.add_argument("--baseline-seconds", dest="baseline_seconds", type=float, default=None,
+    feats.add_argument("--baseline-seconds", dest="baseline_seconds", type=_seconds_or_auto, default=None,
                        help="EmotionCLIP grids: seconds at each trial's start whose mean feature is subtracted, then "
-                            "dropped (paper 5; 0 = no baseline)")
+                            "dropped (paper 5; 0 = no baseline; auto = per fold, the paper's 5 s subtracted or only "
+                            "dropped, whichever the grid probe reads better on held-out training subjects)")
     feats.add_argument("--window-seconds", dest="window_seconds", type=float, default=None,
                        help="EmotionCLIP grids: window length in s (paper 2)")
     feats.add_argument("--frame-seconds", dest="frame_seconds", type=float, default=None,

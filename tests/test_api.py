@@ -223,12 +223,15 @@ def test_module_classifier_fills_signal_parameters():
 
 
 def test_progress_while_features_are_built_and_quiet_silences_it(seed_root, tmp_path, capsys):
-    """Feature building and array caching show tqdm bars (files, windows/s, ETA); --quiet prints nothing."""
+    """Feature building, array caching and fold building show tqdm bars (files, windows/s, ETA); --quiet prints
+    nothing."""
     argv = ["--root", str(seed_root), "--models", "de_logreg", "--preset", "smoke", "--cache", str(tmp_path / "c")]
     assert cli_run(argv + ["--out", str(tmp_path / "o1")]) == 0
     err = capsys.readouterr().err
     assert "seed 'de' features" in err and ("file/s" in err or "s/file" in err)
     assert "caching arrays" in err and "windows/s" in err
+    # then the folds: split, then each guarded (a minute at real size), before the fold bar
+    assert err.index("seed 'de' features") < err.index("smoke folds: splitting") < err.index("smoke folds: guarding")
     import shutil
     shutil.rmtree(tmp_path / "c")
     assert cli_run(argv + ["--out", str(tmp_path / "o2"), "--quiet"]) == 0

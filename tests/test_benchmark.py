@@ -345,6 +345,31 @@ def test_estimate_times_each_model_for_a_bounded_time():
     assert capped.note.startswith("3 steps of 8")
 
 
+class _PerWindowNet(_SlowNet):
+    """Band DE -> logits, 4 ms per window of a batch (a CPU-bound model: the cost grows with the batch)."""
+
+    def forward(self, x):
+        time.sleep(0.004 * len(x))
+        return self.lin(x.flatten(1))
+
+
+def test_estimate_on_a_cpu_times_a_slow_model_at_a_small_batch():
+    """On a CPU a model whose batch would take more than half the budget is timed per window at a batch of 8 (two
+    steps, not two big batches), and the note says so; a fast one is timed at its own batch size."""
+    from emoclip_plugin.benchmark.estimate import PROBE_BATCH, measure
+    from emoclip_plugin.estimators import ModuleClassifier
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(800, 62, 5)).astype(np.float32), np.repeat([0, 1, 2, 3], 200)
+    est = ModuleClassifier(module=_PerWindowNet, batch_size=128, max_epochs=50, random_state=0)
+    start = time.perf_counter()
+    slow = measure(est, X, y, steps=20, seconds=0.8)  # a batch of 128 takes ~0.5 s > 0.4 s
+    assert time.perf_counter() - start < 1.2  # the full path: a warm-up batch, steps to 0.8 s, 0.4 s predicting
+    assert slow.note.startswith(f"2 steps of {PROBE_BATCH}, ") and "a batch of 128 takes ~1 s here" in slow.note
+    assert 0.004 <= slow.train_s_per_window < 0.02 and 0.004 <= slow.eval_s_per_window < 0.02
+    fast = measure(est, X, y, steps=2, seconds=60.0)  # half the budget holds a batch: its own size
+    assert fast.note.startswith("2 steps of 128, ") and "takes" not in fast.note
+
+
 def test_estimate_durations_read_as_people_write_them():
     from emoclip_plugin.benchmark.estimate import format_hours
     assert [format_hours(s) for s in (12, 90, 3900, 35_990, 45 * 3600, 3 * 86400)] == [
@@ -503,6 +528,18 @@ def test_feature_settings_in_yaml(tmp_path, capsys):
     cfg.write_text("features: {baseline: 0}\n")
     with pytest.raises(ConfigError, match="unknown feature setting\\(s\\) \\['baseline'\\]"):
         resolve_config("smoke", cfg)
+    from emoclip_plugin.benchmark.presets import feature_settings
+    cfg.write_text("features: {baseline_seconds: auto}\n")
+    auto = resolve_config("smoke", cfg)
+    assert feature_settings(auto, "emotionclip")["baseline"] == "auto"
+    assert feature_settings(auto, "emotionclip")["baseline_seconds"] == 5.0
+    assert "baseline" not in feature_settings(resolve_config("smoke"), "emotionclip")  # other keys stay as they were
+    for text, message in (("{baseline_seconds: often}", "expected a number of seconds or auto"),
+                          ("{baseline_subtract: 0}", "baseline_subtract=0; expected true or false"),
+                          ("{baseline_seconds: auto, baseline_subtract: false}", "leave baseline_subtract unset")):
+        cfg.write_text(f"features: {text}\n")
+        with pytest.raises(ConfigError, match=message):
+            resolve_config("smoke", cfg)
 
 
 def test_one_cache_layout_and_the_cache_command(seed_root, tmp_path, capsys):
@@ -579,3 +616,71 @@ def test_baseline_note_rule():
     assert baseline_notes(rows.assign(accuracy=[0.40, 0.49, 0.30]), chance, kinds, {"smoke": 5.0}) == []
     assert baseline_notes(rows.assign(accuracy=[0.36, 0.45, 0.30]), chance, kinds, {"smoke": 5.0}) == []
     assert baseline_notes(rows[rows["model"] != "de_logreg"], chance, kinds, {"smoke": 5.0}) == []
+
+
+def test_baseline_chooser_prefers_the_variant_held_out_subjects_read_and_the_paper_on_ties(tmp_path):
+    """The chooser fits the grid probe on some training subjects and scores it on the others, per variant: the
+    readable variant wins; equal scores keep the paper's subtraction. It sees only the rows it is given."""
+    from emoclip_plugin.benchmark.baseline import choose_baseline, probe_split
+    rng = np.random.default_rng(0)
+    n, y = 240, np.tile([0, 1, 2], 80)
+    subjects = np.repeat(np.arange(6), 40)
+    noise = rng.normal(size=(n, 4, 12, 9, 9)).astype(np.float32)
+    signal = noise + 2.0 * y[:, None, None, None, None]
+    for name, X in (("subtract", noise), ("drop", signal), ("same", noise)):
+        (tmp_path / name).mkdir()
+        np.save(tmp_path / name / "X.npy", X)
+    train = np.arange(200)  # subjects 0-4; subject 5 plays the test subject
+    choice, scores = choose_baseline({"subtract": tmp_path / "subtract", "drop": tmp_path / "drop"}, train,
+                                     subjects[train], y, validation=0.2)
+    assert choice == "drop" and scores["drop"] > 0.9 > 0.6 > scores["subtract"]
+    tie, scores = choose_baseline({"subtract": tmp_path / "subtract", "drop": tmp_path / "same"}, train,
+                                  subjects[train], y, validation=0.2)
+    assert tie == "subtract" and scores["subtract"] == scores["drop"]
+    inner, held = probe_split(train, subjects[train], 0.2)
+    assert set(subjects[inner]).isdisjoint(subjects[held]) and 5 not in set(subjects[inner]) | set(subjects[held])
+    with pytest.raises(ValueError, match="at least 2 training groups"):
+        probe_split(train[:40], subjects[:40], 0.2)
+
+
+def test_baseline_auto_chooses_per_fold_on_training_subjects(tmp_path, capsys, monkeypatch):
+    """--baseline-seconds auto on both kinds of folder. Class effect from each trial's start: the subtraction erases
+    it, every fold chooses to only drop the baseline, and the grid probe reads the signal. The default generator's
+    folder: each row still records its fold's choice and the held-out accuracies behind it. The chooser never sees
+    the test subject's rows."""
+    from emoclip_plugin import benchmark
+    from emoclip_plugin.benchmark import baseline as baseline_module
+    from emoclip_plugin.benchmark.baseline import CHOICES
+    from emoclip_plugin.data.synthetic import SignalModel, write_folder
+    seen = []
+    chooser = baseline_module.choose_baseline
+
+    def spy(variants, train_rows, groups, y, validation=0.2, seed=0):
+        seen.append(set(np.unique(groups)))
+        return chooser(variants, train_rows, groups, y, validation, seed)
+
+    monkeypatch.setattr(baseline_module, "choose_baseline", spy)
+    start = write_folder(tmp_path / "start" / "Preprocessed_EEG", "seed", subjects=3, seconds=16, seed=5,
+                         model=SignalModel(ramp_seconds=1e-3))
+    assert run(["--root", str(start), "--models", "frames_logreg", "--preset", "smoke", "--baseline-seconds", "auto",
+                "--cache", str(tmp_path / "c"), "--out", str(tmp_path / "o1")]) == 0
+    out = capsys.readouterr().out
+    assert "trial baseline 5 s (auto: subtracted or only dropped, chosen per fold" in out
+    said = [line for line in out.splitlines() if line.startswith("**Trial baseline")]
+    assert len(said) == 1 and "subtracted in 0 of 3 folds, only dropped in 3 (s01, s02, s03)" in said[0]
+    rows = pd.read_csv(tmp_path / "o1" / "results.csv")
+    assert (rows["baseline_choice"] == "drop").all() and rows["accuracy"].mean() > 0.45
+    scores = [json.loads(s) for s in rows["baseline_scores"]]
+    assert all(s["drop"] > s["subtract"] for s in scores)
+    assert json.loads(rows["features"][0])["baseline"] == "auto"
+    assert seen == [{2, 3}, {1, 3}, {1, 2}]  # fold s0k: the chooser's subjects leave subject k out
+    default = write_folder(tmp_path / "default" / "Preprocessed_EEG", "seed", subjects=3, seconds=16, seed=5)
+    r = benchmark.run(root=default, models=["frames_logreg", "de_logreg"], preset="smoke", baseline_seconds="auto",
+                      out=tmp_path / "o2", cache=tmp_path / "c", quiet=True)
+    grid = r.results[r.results["model"] == "frames_logreg"]
+    assert grid["baseline_choice"].isin(CHOICES).all() and len(grid) == 3
+    assert all(set(json.loads(s)) == set(CHOICES) for s in grid["baseline_scores"])
+    assert r.results[r.results["model"] == "de_logreg"]["baseline_choice"].isna().all()  # DE has no trial baseline
+    with pytest.raises(SystemExit) as exc:
+        run(["--root", str(default), "--baseline-seconds", "often", "--out", str(tmp_path / "o3")])
+    assert exc.value.code == 2 and "expected a number of seconds or auto, got 'often'" in capsys.readouterr().err

@@ -93,6 +93,24 @@ def test_baseline_subtraction_removes_trial_offsets():
     np.testing.assert_allclose(a[..., :6, :], b[..., :6, :], atol=1e-4)  # DE: log gain cancels
 
 
+def test_baseline_can_be_dropped_without_subtracting_it():
+    """``baseline_subtract=False``: the same windows (the baseline seconds still dropped), the baseline mean not
+    subtracted; the scipy definition agrees; the paper's setting keeps its cache key (the field left out)."""
+    from emoclip_plugin.data.features import reference_frame_features
+    rng = np.random.default_rng(5)
+    trial = rng.standard_normal((62, 200 * 11)) * np.linspace(0.5, 3, 62)[:, None]
+    keep = FrameFeatureConfig(zscore=False, baseline_subtract=False)
+    sub, kept = FrameFeatures(FrameFeatureConfig(zscore=False)).trial(trial), FrameFeatures(keep).trial(trial)
+    assert sub.shape == kept.shape == (3, 4, 12, 62)
+    frames = FrameFeatures(FrameFeatureConfig(zscore=False, baseline_seconds=0, window_seconds=0.5)).trial(trial)
+    np.testing.assert_allclose(kept.reshape(12, 12, 62), frames[10:, 0], atol=1e-5)  # the frames after 5 s, as is
+    assert np.abs(kept - sub).max() > 1  # the subtraction did something there
+    np.testing.assert_allclose(kept, reference_frame_features(trial, keep), atol=1e-5)
+    assert "baseline_subtract" not in FrameFeatureConfig().as_dict() and keep.as_dict()["baseline_subtract"] is False
+    with pytest.raises(ValueError, match="baseline_subtract must be true or false"):
+        FrameFeatureConfig(baseline_subtract="no")
+
+
 def test_generated_session_features_agree_with_stored_de(seed_feature_root):
     """The generator's ExtractedFeatures DE is TorchEEG-style DE (smoothed), in a sensible range."""
     f = sorted(p for p in seed_feature_root.iterdir() if p.name != "label.mat")[0]

@@ -58,7 +58,7 @@ class RunOptions:
     seeds: Any = None
     shots: int | None = None
     cross_subject: str | None = None
-    baseline_seconds: float | None = None
+    baseline_seconds: float | str | None = None  # seconds, or "auto"
     window_seconds: float | None = None
     frame_seconds: float | None = None
     bands: Any = None
@@ -559,7 +559,7 @@ def execute_run(opts: RunOptions, settings: dict):
     from ..training.devices import describe
     from .protocols import LeakageError
     from .fingerprint import code_provenance, package_versions
-    from .presets import config_hash, feature_settings
+    from .presets import baseline_is_auto, config_hash, feature_settings, fixed_baseline
     from .report import majority_rates, plot_all, plot_comparisons, write_summary
     from .runner import build_tasks, prepare_data
     from .stats import meta_analysis, paired_comparisons
@@ -583,7 +583,8 @@ def execute_run(opts: RunOptions, settings: dict):
     grids = feature_settings(config, "emotionclip")
     say(f"features: EmotionCLIP grids {grids['window_seconds']:g}-s windows of {grids['frame_seconds']:g}-s frames, "
         f"{len(grids['bands'])} bands, trial baseline {grids['baseline_seconds']:g} s"
-        + (" (off)" if not grids["baseline_seconds"] else " (subtracted)")
+        + (" (auto: subtracted or only dropped, chosen per fold on held-out training subjects)"
+           if grids.get("baseline") == "auto" else " (off)" if not grids["baseline_seconds"] else " (subtracted)")
         + f", z-score {'on' if grids['zscore'] else 'off'}; DE window "
         + (f"{config['de_window']:g} s" if config["de_window"] else "default (1 s SEED, 4 s SEED-IV)")
         + "; refit after early stopping: " + ", ".join(
@@ -603,7 +604,7 @@ def execute_run(opts: RunOptions, settings: dict):
     except ValueError as err:
         raise BenchmarkError(_one_line(err)) from None
     kinds = list(dict.fromkeys(s.kind for s in specs))
-    prepared, class_names, roots = {}, {}, {}
+    prepared, class_names, roots, baseline_variants = {}, {}, {}, {}
     for dataset, family, root, label in sources:
         for kind in kinds:
             say(f"loading {dataset} ({label}) as '{kind}' features from {root}")
@@ -611,15 +612,30 @@ def execute_run(opts: RunOptions, settings: dict):
                                 progress=not opts.quiet)
             prepared[(dataset, kind)] = prep
             class_names[dataset] = prep.class_names
+        if "emotionclip" in kinds and baseline_is_auto(config["features"]):
+            say(f"loading {dataset} ({label}) as 'emotionclip' features with the trial baseline dropped, not "
+                "subtracted (--baseline-seconds auto chooses per fold)")
+            drop = prepare_data(root, family, "emotionclip", cache,
+                                {**fixed_baseline(config["features"]), "baseline_subtract": False},
+                                config["de_window"], progress=not opts.quiet)
+            same = prepared[(dataset, "emotionclip")].info[["clip_id"]].equals(drop.info[["clip_id"]])
+            if not same:
+                raise BenchmarkError(f"{root}: the grids with and without the baseline subtracted have different "
+                                     "windows; --baseline-seconds auto cannot compare them")
+            baseline_variants[dataset] = drop
         roots[dataset] = {"root": str(root), "data": label,
                           "cache_keys": {k: p.cache_key for (d, k), p in prepared.items() if d == dataset}}
+        if dataset in baseline_variants:
+            roots[dataset]["cache_keys"]["emotionclip (baseline dropped, not subtracted)"] = \
+                baseline_variants[dataset].cache_key
     tasks = []
     for name, preset_config in configs.items():
         try:
             built = build_tasks(prepared, [s[0] for s in sources], settings["protocols"], specs, preset_config, name,
                                 settings["seeds"], settings["threads"], Path(cache) / "splits",
                                 {s[0]: s[3] for s in sources}, package_versions()["emoclip-plugin"] or "dev",
-                                device=settings["device"], precision=settings["precision"])
+                                device=settings["device"], precision=settings["precision"],
+                                progress=not opts.quiet, baseline_variants=baseline_variants)
         except (DataFolderError, LeakageError):
             raise
         except ValueError as err:

@@ -113,6 +113,29 @@ def _spread_rows(y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(rows, dtype=int)
 
 
+#: on a CPU, a model is first timed at this batch size; where one batch of its own size would take more than half the
+#: budget (paper-size models: ~20 s a batch of 64), the figure stays at this size, so the estimate stays cheap
+PROBE_BATCH = 8
+
+
+def _time_training(estimator, X: np.ndarray, y: np.ndarray, batch: int, steps: int, seconds: float, cuda: bool,
+                   rng: np.random.Generator):
+    """Fit a clone of ``estimator`` at ``batch`` for one warm-up and up to ``steps`` timed batches (or ``seconds``);
+    returns (seconds per training window, timed steps, the fitted clone)."""
+    from sklearn.base import clone
+    rows = np.sort(_spread_rows(y, min(len(X), (steps + 1) * batch), rng))
+    timer = _step_timer(seconds, steps, cuda)
+    est = clone(estimator).set_params(max_epochs=1, validation=0, refit=False, verbose=0, batch_size=batch,
+                                      callbacks=[("estimate_timer", timer)], lr_schedule="none", warmup_epochs=0)
+    est.fit(X[rows], y[rows])
+    train, timed = timer.rate()
+    if timed == 0:  # a single batch holds every row: time that one batch after the warm-up fit
+        start = time.perf_counter()
+        clone(est).set_params(callbacks=None).fit(X[rows], y[rows])
+        train, timed = (time.perf_counter() - start) / len(rows), 1
+    return train, timed, est
+
+
 def measure(estimator, X: np.ndarray, y: np.ndarray, steps: int = 20, seconds: float = 10.0,
             eval_rows: int = 2048) -> Rates:
     """Time ``estimator`` (unfitted, configured as the run would use it) on rows of ``X`` for a bounded time.
@@ -120,9 +143,12 @@ def measure(estimator, X: np.ndarray, y: np.ndarray, steps: int = 20, seconds: f
     Neural estimators (they have ``max_epochs``): one warm-up batch (initialisation, ``torch.compile``), then
     training batches until ``seconds`` have passed or ``steps`` batches were timed (at least one), without a
     validation split; then prediction in batches over up to ``eval_rows`` rows, also stopping after ``seconds / 2``.
-    On CUDA each timestamp waits for the device, so the figure is exact. Others: a fit on up to ``steps * 64`` rows
-    and a prediction pass, per window (scaled linearly later: an approximation). The returned :class:`Rates` says
-    how many steps its figure rests on.
+    On CUDA each timestamp waits for the device, so the figure is exact, at the estimator's own batch size. On a CPU
+    the model is first timed at :data:`PROBE_BATCH` windows a batch (a warm-up and two steps); where one batch of its
+    own size would then take more than ``seconds / 2``, the figures stay per window at that small batch (on a CPU the
+    cost per window changes little with the batch; the note says so) instead of spending minutes on two big batches.
+    Others: a fit on up to ``steps * 64`` rows and a prediction pass, per window (scaled linearly later: an
+    approximation). The returned :class:`Rates` says how many steps its figure rests on.
     """
     from sklearn.base import clone
 
@@ -131,24 +157,24 @@ def measure(estimator, X: np.ndarray, y: np.ndarray, steps: int = 20, seconds: f
     rng = np.random.default_rng(0)
     if is_neural(estimator):
         batch = int(params["batch_size"])
-        rows = np.sort(_spread_rows(y, min(len(X), (steps + 1) * batch), rng))
-        timer = _step_timer(seconds, steps, str(params.get("device", "cpu")).startswith("cuda"))
-        est = clone(estimator).set_params(max_epochs=1, validation=0, refit=False, verbose=0,
-                                          callbacks=[("estimate_timer", timer)], lr_schedule="none", warmup_epochs=0)
-        est.fit(X[rows], y[rows])
-        train, timed = timer.rate()
-        if timed == 0:  # a single batch holds every row: time that one batch after the warm-up fit
-            start = time.perf_counter()
-            clone(est).set_params(callbacks=None).fit(X[rows], y[rows])
-            train, timed = (time.perf_counter() - start) / len(rows), 1
+        cuda = str(params.get("device", "cpu")).startswith("cuda")
+        used, extra = batch, ""
+        if not cuda and batch > PROBE_BATCH:
+            train, timed, est = _time_training(estimator, X, y, PROBE_BATCH, min(steps, 2), seconds, cuda, rng)
+            if train * batch > seconds / 2:
+                used = PROBE_BATCH
+                extra = f" (a batch of {batch} takes ~{format_hours(train * batch)} here; figures per window at {used})"
+        if used == batch:
+            train, timed, est = _time_training(estimator, X, y, batch, steps, seconds, cuda, rng)
         m = min(len(X), eval_rows)
-        est.predict(X[:min(m, batch)])  # warm-up
+        est.predict(X[:min(m, used)])  # warm-up
         done, start = 0, time.perf_counter()
         while done < m and (done == 0 or time.perf_counter() - start < seconds / 2):
-            est.predict(X[done:done + batch])
-            done += min(batch, m - done)
+            est.predict(X[done:done + used])
+            done += min(used, m - done)
         evaluate = (time.perf_counter() - start) / done
-        return Rates(train, evaluate, note=f"{timed} step{'s' if timed != 1 else ''} of {batch}, {done} predicted")
+        return Rates(train, evaluate,
+                     note=f"{timed} step{'s' if timed != 1 else ''} of {used}, {done} predicted{extra}")
     n = min(len(X), max(64, steps * 64))
     rows = np.sort(rng.choice(len(X), n, replace=False))
     est = clone(estimator)

@@ -32,7 +32,12 @@ from ..estimators import FLATTEN_POOLS, INPUT_KINDS, RECIPE, ModelError, list_es
 from .protocols import CALIBRATION_MODES, CROSS_SUBJECT_MODES
 
 #: The settings of the EmotionCLIP frame grids that a preset, a YAML file or the command line may set.
-FEATURE_KEYS = ("baseline_seconds", "window_seconds", "frame_seconds", "bands", "zscore")
+FEATURE_KEYS = ("baseline_seconds", "window_seconds", "frame_seconds", "bands", "zscore", "baseline_subtract")
+
+#: ``features: {baseline_seconds: auto}`` / ``--baseline-seconds auto``: per fold, subtract the paper's 5-s trial
+#: baseline or only drop those seconds, whichever the grid probe reads better on held-out training subjects
+#: (:mod:`~emoclip_plugin.benchmark.baseline`)
+AUTO = "auto"
 
 #: A compact SST-LegoViT (d_model 32, one layer per stage, 32x32 working grid) for CPU smoke runs.
 COMPACT_SST = {"d_model": 32, "n_heads": 2, "depths": [1, 1, 1], "conv_hidden": 32, "img_size": 32}
@@ -97,9 +102,22 @@ _DEFAULTS = {"refit": True, "features": {}, "de_window": None, "device": "auto",
 USER_MODEL_KEYS = ("class", "input", "params", "library", "source")
 
 
+def baseline_is_auto(features: dict) -> bool:
+    """Whether a configuration's ``features`` leave the trial baseline to be chosen per fold (``auto``)."""
+    return features.get("baseline_seconds") == AUTO
+
+
+def fixed_baseline(features: dict) -> dict:
+    """A configuration's ``features`` with ``baseline_seconds: auto`` replaced by the paper's subtracted baseline
+    (the key left out); other settings as given."""
+    return {k: v for k, v in features.items() if not (k == "baseline_seconds" and v == AUTO)}
+
+
 def frame_feature_config(features: dict) -> FrameFeatureConfig:
-    """The :class:`FrameFeatureConfig` of a configuration's ``features`` mapping (unset keys: the paper's values)."""
-    settings = dict(features)
+    """The :class:`FrameFeatureConfig` of a configuration's ``features`` mapping (unset keys: the paper's values).
+    ``baseline_seconds: auto`` gives the subtracting variant of the paper's 5-s baseline (the other variant is the
+    same with ``baseline_subtract`` off)."""
+    settings = fixed_baseline(features)
     if "bands" in settings:
         settings["bands"] = tuple((str(k), tuple(v)) for k, v in dict(settings["bands"]).items())
     return FrameFeatureConfig(**settings)
@@ -109,9 +127,14 @@ def feature_settings(config: dict, kind: str) -> dict:
     """What a results row records about the features of input ``kind`` (every value, defaults included)."""
     if kind == "emotionclip":
         cfg = frame_feature_config(config["features"])
-        return {"baseline_seconds": cfg.baseline_seconds, "window_seconds": cfg.window_seconds,
-                "frame_seconds": cfg.frame_seconds, "bands": {k: list(v) for k, v in cfg.bands},
-                "zscore": cfg.zscore}
+        out = {"baseline_seconds": cfg.baseline_seconds, "window_seconds": cfg.window_seconds,
+               "frame_seconds": cfg.frame_seconds, "bands": {k: list(v) for k, v in cfg.bands},
+               "zscore": cfg.zscore}
+        if baseline_is_auto(config["features"]):  # keys only where they differ: other settings keep their keys
+            out["baseline"] = AUTO
+        elif not cfg.baseline_subtract:
+            out["baseline_subtract"] = False
+        return out
     if kind in ("de", "de_grid", "raw"):
         return {"window_seconds": config["de_window"]}
     return {}
@@ -148,8 +171,15 @@ def _check(config: dict, where: str) -> dict:
     if "bands" in features and not (isinstance(features["bands"], dict) and features["bands"] and all(
             isinstance(v, (list, tuple)) and len(v) == 2 for v in features["bands"].values())):
         raise ConfigError(f"{where}: features.bands={features['bands']!r}; expected a mapping name -> [low, high] Hz")
-    if "zscore" in features and not isinstance(features["zscore"], bool):
-        raise ConfigError(f"{where}: features.zscore={features['zscore']!r}; expected true or false")
+    for flag in ("zscore", "baseline_subtract"):
+        if flag in features and not isinstance(features[flag], bool):
+            raise ConfigError(f"{where}: features.{flag}={features[flag]!r}; expected true or false")
+    if isinstance(features.get("baseline_seconds"), str) and not baseline_is_auto(features):
+        raise ConfigError(f"{where}: features.baseline_seconds={features['baseline_seconds']!r}; expected a number "
+                          f"of seconds or {AUTO}")
+    if baseline_is_auto(features) and features.get("baseline_subtract") is False:
+        raise ConfigError(f"{where}: features.baseline_seconds=auto chooses baseline_subtract per fold; leave "
+                          "baseline_subtract unset")
     try:
         frame_feature_config(features)
     except (ValueError, TypeError) as err:

@@ -147,6 +147,23 @@ def baseline_notes(rows: pd.DataFrame, chance: dict, kinds: dict[str, str], base
     return notes
 
 
+def baseline_choices(rows: pd.DataFrame) -> list[str]:
+    """One line per dataset x protocol x preset run with ``--baseline-seconds auto``: in how many folds the grid
+    probe chose to subtract the trial baseline or only drop it, and which folds dropped it."""
+    if rows.empty or "baseline_choice" not in rows:
+        return []
+    chosen = rows[rows["baseline_choice"].fillna("").astype(str) != ""]
+    notes = []
+    for (dataset, protocol, preset), group in chosen.groupby(["dataset", "protocol", "preset"], sort=False):
+        folds = group.drop_duplicates("fold").set_index("fold")["baseline_choice"]
+        dropped = [f for f, c in folds.items() if c == "drop"]
+        notes.append(f"{dataset} {protocol} ({preset}): each fold's grids chosen by frames_logreg on held-out "
+                     f"training subjects: subtracted in {int((folds == 'subtract').sum())} of {len(folds)} folds, "
+                     f"only dropped in {len(dropped)}" + (f" ({', '.join(map(str, dropped))})" if dropped else "")
+                     + "; per row: baseline_choice, baseline_scores in results.csv")
+    return notes
+
+
 def write_summary(rows: pd.DataFrame, out: Path, configs: dict[str, dict], chance: dict,
                   comparisons: pd.DataFrame | None = None, meta: pd.DataFrame | None = None,
                   kinds: dict[str, str] | None = None) -> str:
@@ -182,8 +199,12 @@ def write_summary(rows: pd.DataFrame, out: Path, configs: dict[str, dict], chanc
                   ""]
     if kinds:
         from .presets import feature_settings
-        baselines = {n: float(feature_settings(c, "emotionclip")["baseline_seconds"]) for n, c in configs.items()}
+        from .presets import baseline_is_auto
+        # auto already chooses per fold: no advice to give there
+        baselines = {n: 0.0 if baseline_is_auto(c["features"]) else
+                     float(feature_settings(c, "emotionclip")["baseline_seconds"]) for n, c in configs.items()}
         lines += [f"**Trial baseline:** {note}." for note in baseline_notes(rows, chance, kinds, baselines)]
+        lines += [f"**Trial baseline (auto):** {note}." for note in baseline_choices(rows)]
         if lines[-1].startswith("**Trial baseline"):
             lines.append("")
     if not rows.empty and "device_name" in rows:

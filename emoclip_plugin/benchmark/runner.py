@@ -66,6 +66,10 @@ class Task:
     git_commit: str = ""
     #: how to build the model (the catalogue's spec; a researcher's object travels with the task to any worker)
     spec: ModelSpec | None = field(default=None, repr=False)
+    #: ``--baseline-seconds auto``: the grid variant chosen for this fold (``subtract`` / ``drop``; ``""``: not auto)
+    #: and the probe's held-out accuracies that chose it (JSON)
+    baseline_choice: str = ""
+    baseline_scores: str = ""
 
     def estimator_spec(self) -> ModelSpec:
         return self.spec if self.spec is not None else resolve_model(self.model)
@@ -169,52 +173,89 @@ def make_folds(prepared: PreparedData, protocol: str, cross_subject: str, split_
 def build_tasks(prepared: dict[tuple[str, str], PreparedData], datasets: list[str], protocols: list[str],
                 models: list, config: dict, preset: str, seeds: list[int], threads: int,
                 split_dir: str | os.PathLike, data_label: dict[str, str], version: str,
-                device: str = "cpu", precision: str = "32") -> list[Task]:
+                device: str = "cpu", precision: str = "32", progress: bool = False,
+                baseline_variants: dict[str, PreparedData] | None = None) -> list[Task]:
     """The task grid, every fold checked by the leakage guard before anything trains.
 
     ``device`` / ``precision``: where and how the neural models train (resolved by the caller; a generic ``"cuda"``
     becomes each worker's own GPU). The configured settings (``auto`` included) key the results; each row records the
-    device and precision actually used."""
+    device and precision actually used. ``progress``: a tqdm bar, first over the splits (one per dataset, protocol and
+    input kind; TorchEEG's splitters write them to ``split_dir``), then over the tasks as each fold is guarded (about a
+    minute at real SEED size). ``baseline_variants``: per dataset, the grids with the trial baseline only dropped
+    (``features: {baseline_seconds: auto}``): each fold's grid models then train on the variant
+    :func:`~emoclip_plugin.benchmark.baseline.choose_baseline` picks on that fold's training subjects."""
+    from tqdm.auto import tqdm
+
+    from .baseline import choose_baseline, scores_text
+    from .presets import baseline_is_auto
+
     from .fingerprint import code_provenance
     code = code_provenance()
+    grid = [(dataset, protocol, resolve_model(entry)) for dataset in datasets for protocol in protocols
+            if protocol != "cross-dataset" for entry in models]
+    splits = list(dict.fromkeys((dataset, protocol, spec.kind) for dataset, protocol, spec in grid))
+    bar = tqdm(total=len(splits), desc=f"{preset} folds: splitting", unit="split", disable=not progress, leave=False)
+    folds: dict[tuple[str, str, str], list[Fold]] = {}
+    for dataset, protocol, kind in splits:
+        folds[(dataset, protocol, kind)] = make_folds(prepared[(dataset, kind)], protocol, config["cross_subject"],
+                                                      split_dir)
+        bar.update(1)
+    bar.reset(total=sum(len(folds[(d, p, spec.kind)]) for d, p, spec in grid) * len(seeds))
+    bar.set_description(f"{preset} folds: guarding")
+    bar.unit = "fold"
+    # calibration seconds start after the EmotionCLIP trial baseline for every input kind (equal calibration)
+    calibration_start = float(feature_settings(config, "emotionclip")["baseline_seconds"])
+    auto = baseline_is_auto(config["features"])
+    chosen: dict[tuple[str, str, str], tuple[str, str]] = {}
     tasks = []
-    for dataset in datasets:
-        for protocol in protocols:
-            if protocol == "cross-dataset":
-                continue
-            folds_by_kind: dict[str, list[Fold]] = {}
-            # calibration seconds start after the EmotionCLIP trial baseline for every input kind (equal calibration)
-            calibration_start = float(feature_settings(config, "emotionclip")["baseline_seconds"])
-            for entry in models:
-                spec = resolve_model(entry)
-                model, kind = spec.name, spec.kind
-                prep = prepared[(dataset, kind)]
-                if kind not in folds_by_kind:
-                    folds_by_kind[kind] = make_folds(prep, protocol, config["cross_subject"], split_dir)
-                params = model_params(config, spec)
-                features = feature_settings(config, kind)
-                for seed in seeds:
-                    for base in folds_by_kind[kind]:
-                        fold = add_calibration(base, prep.info, prep.y, config["shots"], config["calibration"], seed,
-                                               start_seconds=calibration_start)
-                        check_no_leakage(fold, prep.info, strict=config["strict"])
-                        payload = {"data": prep.cache_key, "dataset": dataset, "protocol": protocol,
-                                   "cross_subject": config["cross_subject"] if protocol == "cross-subject" else None,
-                                   "shots": config["shots"], "calibration": config["calibration"],
-                                   "validation": config["validation"], "test_best_epoch": config["test_best_epoch"],
-                                   "refit": config["refit"], "features": features, "model": model,
-                                   "params": params, "seed": seed, "fold": fold.name,
-                                   "threads": threads, "version": version,
-                                   "device": config["device"], "precision": config["precision"],
-                                   "compile": config["compile"], **model_identity(spec)}
-                        task_id = f"{dataset}__{protocol}__{model}__{fold.name}__seed{seed}"
-                        tasks.append(Task(task_id, dataset, data_label[dataset], protocol, preset, model, seed, fold,
-                                          fit_groups(fold, prep.info), prep.data_dir, params, config["refit"],
-                                          features, len(prep.class_names),
-                                          config["cross_subject"], config["shots"], config["calibration"],
-                                          config["test_best_epoch"], threads, config_hash(payload), device,
-                                          precision, config["compile"], strict=config["strict"],
-                                          code=code["code"], git_commit=code["git_commit"] or "", spec=spec))
+    for dataset, protocol, spec in grid:
+        model, kind = spec.name, spec.kind
+        prep = prepared[(dataset, kind)]
+        params = model_params(config, spec)
+        features = feature_settings(config, kind)
+        variants = None
+        if auto and kind == "emotionclip":
+            if not baseline_variants or dataset not in baseline_variants:
+                raise ValueError(f"{dataset}: --baseline-seconds auto needs the grids without the baseline "
+                                 "subtracted (baseline_variants)")
+            variants = {"subtract": prep.data_dir, "drop": baseline_variants[dataset].data_dir}
+        for seed in seeds:
+            for base in folds[(dataset, protocol, kind)]:
+                fold = add_calibration(base, prep.info, prep.y, config["shots"], config["calibration"], seed,
+                                       start_seconds=calibration_start)
+                check_no_leakage(fold, prep.info, strict=config["strict"])
+                groups = fit_groups(fold, prep.info)
+                data_dir, choice, scores = prep.data_dir, "", ""
+                if variants is not None:
+                    key = (dataset, protocol, base.name)
+                    if key not in chosen:  # once per fold: training subjects only, whatever the model or seed
+                        bar.set_postfix_str(f"choosing the trial baseline of {base.name}")
+                        best, accs = choose_baseline(variants, fold.train, groups[:len(fold.train)], prep.y,
+                                                     config["validation"] or 0.2)
+                        chosen[key] = (best, scores_text(accs))
+                    choice, scores = chosen[key]
+                    data_dir = variants[choice]
+                payload = {"data": prep.cache_key, "dataset": dataset, "protocol": protocol,
+                           "cross_subject": config["cross_subject"] if protocol == "cross-subject" else None,
+                           "shots": config["shots"], "calibration": config["calibration"],
+                           "validation": config["validation"], "test_best_epoch": config["test_best_epoch"],
+                           "refit": config["refit"], "features": features, "model": model,
+                           "params": params, "seed": seed, "fold": fold.name,
+                           "threads": threads, "version": version,
+                           "device": config["device"], "precision": config["precision"],
+                           "compile": config["compile"], **model_identity(spec),
+                           **({"baseline_choice": choice} if choice else {})}
+                task_id = f"{dataset}__{protocol}__{model}__{fold.name}__seed{seed}"
+                tasks.append(Task(task_id, dataset, data_label[dataset], protocol, preset, model, seed, fold,
+                                  groups, data_dir, params, config["refit"],
+                                  features, len(prep.class_names),
+                                  config["cross_subject"], config["shots"], config["calibration"],
+                                  config["test_best_epoch"], threads, config_hash(payload), device,
+                                  precision, config["compile"], strict=config["strict"],
+                                  code=code["code"], git_commit=code["git_commit"] or "", spec=spec,
+                                  baseline_choice=choice, baseline_scores=scores))
+                bar.update(1)
+    bar.close()
     if "cross-dataset" in protocols:
         tasks += cross_dataset_tasks(prepared, datasets, models, config, preset, seeds, threads, data_label, version,
                                      device, precision)
@@ -384,6 +425,7 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
         "n_test": int(len(fold.test)), "accuracy": float("nan"), "f1_macro": float("nan"),  # set by _scored
         "accuracy_test_best_epoch": best_on_test, "epochs": int(epochs), "train_seconds": round(train_seconds, 3),
         "seed": task.seed, "features": json.dumps(task.features, sort_keys=True),
+        "baseline_choice": task.baseline_choice, "baseline_scores": task.baseline_scores,
         "device": where["device"], "device_name": where["device_name"], "precision": precision,
         "compile": bool(task.compile and deep), "torch": where["torch"], "cuda": where["cuda"] or "",
         "config_hash": task.config_hash, "code": task.code, "git_commit": task.git_commit,

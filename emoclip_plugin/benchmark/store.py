@@ -21,7 +21,8 @@ import pandas as pd
 COLUMNS = ["dataset", "data", "protocol", "preset", "model", "fold", "test_subject", "test_session", "train_session",
            "train_dataset", "label_space", "cross_subject", "shots", "calibration", "n_train", "n_calibration",
            "calibration_seconds",
-           "n_valid", "refit", "n_test", "accuracy", "f1_macro", "accuracy_test_best_epoch", "epochs", "train_seconds", "seed", "features", "device", "device_name",
+           "n_valid", "refit", "n_test", "accuracy", "f1_macro", "accuracy_test_best_epoch", "epochs", "train_seconds", "seed", "features",
+           "baseline_choice", "baseline_scores", "device", "device_name",
            "precision", "compile", "torch", "cuda", "config_hash", "code", "git_commit"]
 
 

@@ -206,6 +206,8 @@ class FrameFeatureConfig:
     bands : band name -> (low, high) Hz (EMOTIONCLIP_BANDS, six bands).
     baseline_seconds : the first seconds of each trial, used as baseline (their mean feature is subtracted per band
         and channel) and then dropped (5.0). 0 disables the baseline.
+    baseline_subtract : ``False``: the baseline seconds are dropped but their mean is not subtracted (True). The
+        windows are the same either way, so the two can be compared fold by fold (``--baseline-seconds auto``).
     prefilter : (low, high) Hz band-pass applied to the whole trial first (0.5-75 Hz); ``None`` to skip.
     filter_order : order of the zero-phase Butterworth (second-order sections) filters (4).
     psd_nperseg : Welch segment length in samples inside a frame (``None`` = the whole frame, 2 Hz resolution).
@@ -217,6 +219,7 @@ class FrameFeatureConfig:
     frame_seconds: float = 0.5
     bands: tuple = tuple(EMOTIONCLIP_BANDS.items())
     baseline_seconds: float = 5.0
+    baseline_subtract: bool = True
     prefilter: tuple | None = (0.5, 75.0)
     filter_order: int = 4
     psd_nperseg: int | None = None
@@ -231,6 +234,8 @@ class FrameFeatureConfig:
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
         if not (math.isfinite(self.baseline_seconds) and self.baseline_seconds >= 0):
             raise ValueError(f"baseline_seconds must be >= 0, got {self.baseline_seconds!r}")
+        if not isinstance(self.baseline_subtract, (bool, np.bool_)):
+            raise ValueError(f"baseline_subtract must be true or false, got {self.baseline_subtract!r}")
         for name in ("window", "frame", "baseline"):
             seconds = getattr(self, f"{name}_seconds")
             if abs(seconds * self.sfreq - round(seconds * self.sfreq)) > 1e-6:
@@ -272,7 +277,12 @@ class FrameFeatureConfig:
         return 2 * len(self.bands)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """Every field, except ``baseline_subtract`` at its default (it came later: the cache keys of every other
+        configuration stay as they were)."""
+        out = asdict(self)
+        if self.baseline_subtract:
+            del out["baseline_subtract"]
+        return out
 
 
 @dataclass
@@ -289,8 +299,8 @@ class FrameFeatures:
     (:class:`~emoclip_plugin.data.filtering.ZeroPhaseBank`); the Welch sums are one matrix product per frame batch.
     :func:`reference_frame_features` writes the steps out with scipy; the two agree to float32 rounding.)
 
-    4. the mean of the baseline frames (first ``baseline_seconds``) is subtracted per band, feature and channel, and
-       those frames are dropped; the rest is cut into non-overlapping windows (a trailing partial window is dropped);
+    4. the mean of the baseline frames (first ``baseline_seconds``) is subtracted per band, feature and channel
+       (unless ``baseline_subtract`` is off), and those frames are dropped; the rest is cut into non-overlapping windows (a trailing partial window is dropped);
     5. each electrode vector is z-scored across electrodes (per window, frame and feature).
     """
 
@@ -405,7 +415,8 @@ class FrameFeatures:
             _, psd = signal.welch(frames, fs=cfg.sfreq, nperseg=self._nperseg, axis=-1)  # [B, chans, frames, freqs]
             feats[:, :, n_bands:, :] = np.einsum("ncfq,bq->nfbc", psd, self._psd_masks)
         if n_base:
-            feats = feats[:, n_base:] - feats[:, :n_base].mean(axis=1, keepdims=True)
+            base = feats[:, :n_base].mean(axis=1, keepdims=True) if cfg.baseline_subtract else 0.0
+            feats = feats[:, n_base:] - base
         feats = feats.reshape(b, n_windows, cfg.n_frames, cfg.n_features, n_chans)
         if cfg.zscore:
             mean = feats.mean(axis=-1, keepdims=True)
@@ -444,7 +455,7 @@ def reference_frame_features(eeg: np.ndarray, config: FrameFeatureConfig | None 
     for k, mask in enumerate(band_bin_masks(freqs, cfg.bands)):
         feats[:, nb + k, :] = psd[..., mask].sum(-1).T
     if n_base:
-        feats = feats[n_base:] - feats[:n_base].mean(axis=0, keepdims=True)
+        feats = feats[n_base:] - (feats[:n_base].mean(axis=0, keepdims=True) if cfg.baseline_subtract else 0.0)
     feats = feats.reshape(n_windows, cfg.n_frames, cfg.n_features, n_chans)
     if cfg.zscore:
         feats = (feats - feats.mean(-1, keepdims=True)) / np.maximum(feats.std(-1, keepdims=True), 1e-8)

@@ -1,0 +1,165 @@
+"""Where one benchmark fold's training time goes: a neural model's first fold, trained as ``run_all.py`` trains it,
+then again with one thing changed at a time, and a profile of the benchmark's own configuration.
+
+On a generated SEED folder (default 5 subjects x 30-s trials, generator seed 1: a tuning folder, not a reported one)
+it builds the first cross-subject fold of ``--model`` under ``--preset`` exactly as the benchmark does (the same
+features, fold, estimator parameters, inner validation split by training subjects), trains it for ``--epochs`` epochs
+(no refit; the refit repeats the same training step) and prints the training windows per second over the fit's wall
+time. Then the same fit with one change each:
+
+* ``no validation``: ``validation=0`` (the per-epoch validation pass and early stopping's bookkeeping gone);
+* ``batch 64``: the batch size perf_models.py uses (a recipe change if adopted: it needs the tuning folders);
+* ``1 thread``: ``torch.set_num_threads(1)`` (the benchmark's ``--threads`` default is the CPUs / jobs).
+
+(EmotionCLIP's frozen text side embeds the class prompts once per fit, from a disk cache after the first; the
+profile shows it under ``text``.)
+
+Last, a ``cProfile`` of the benchmark configuration's fit: the functions with the most cumulative time, grouped
+into the module's forward, backward, the optimiser step, the data loader, validation and the rest. Timings are
+ratios within the same run; synthetic data (the figures are costs, never accuracies).
+
+    python benchmarks/profile_fold.py                       # smoke EmotionCLIP, 3 epochs
+    python benchmarks/profile_fold.py --model sst_legovit --epochs 2
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _fit_rate(est, X, y, groups, threads: int | None = None) -> tuple[float, float, int]:
+    """(training windows/s over the fit's wall time, seconds, training windows per epoch)."""
+    import torch
+    previous = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        start = time.perf_counter()
+        est.fit(X, y, groups=groups)
+        seconds = time.perf_counter() - start
+    finally:
+        torch.set_num_threads(previous)
+    n_train = len(X) - (len(est.valid_indices_) if getattr(est, "valid_indices_", None) is not None else 0)
+    return n_train * est.n_epochs_ / seconds, seconds, n_train
+
+
+#: cProfile entries summed into the groups of the breakdown (first match wins; cumulative times overlap, so the
+#: groups are read as "time under")
+GROUPS = (("validation pass", ("validation_step", "evaluation_step")),
+          ("backward", ("run_backward", "backward")),
+          ("optimiser step", ("step",)),
+          ("forward (training)", ("infer", "forward")),
+          ("data loader", ("__next__", "_next_data", "collate")))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="profile_fold.py", description=__doc__.split("\n")[0])
+    p.add_argument("--model", default="emotionclip")
+    p.add_argument("--preset", default="smoke")
+    p.add_argument("--subjects", type=int, default=5)
+    p.add_argument("--seconds", type=float, default=30.0)
+    p.add_argument("--generator-seed", dest="generator_seed", type=int, default=1)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--cache", type=Path, default=None, help="cache folder (default: a temporary one, removed)")
+    p.add_argument("--top", type=int, default=18, help="profile lines shown")
+    args = p.parse_args(argv)
+    if args.epochs < 1:
+        p.error(f"--epochs {args.epochs}: expected an integer >= 1")
+
+    import logging
+    import shutil
+    import warnings
+
+    import numpy as np
+    import torch
+    from sklearn.base import clone
+
+    from emoclip_plugin.benchmark.api import BenchmarkError, RunOptions, resolve
+    from emoclip_plugin.benchmark.runner import build_tasks, is_neural, make_estimator, prepare_data
+    from emoclip_plugin.data.synthetic import write_folder
+    logging.getLogger("torcheeg").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", category=UserWarning)
+
+    work = Path(tempfile.mkdtemp(prefix="emoclip-profile-fold-"))
+    cache = args.cache or work / "cache"
+    try:
+        root = Path(cache) / "profile-fold" / f"seed-{args.subjects}x{args.seconds:g}s-gen{args.generator_seed}"
+        if not any(root.glob("*.mat")):
+            write_folder(root, "seed", subjects=args.subjects, seconds=args.seconds, seed=args.generator_seed,
+                         overwrite=True)
+        try:
+            settings = resolve(RunOptions.from_kwargs(root=[root], preset=args.preset, models=args.model,
+                                                      cache=cache, device="cpu", quiet=True))
+        except BenchmarkError as err:
+            p.error(str(err))
+        config = settings["configs"][args.preset]
+        spec = settings["models"][0]
+        dataset, family = settings["sources"][0][0], settings["sources"][0][1]
+        prep = prepare_data(root, family, spec.kind, cache, config["features"], config["de_window"])
+        tasks = build_tasks({(dataset, spec.kind): prep}, [dataset], ["cross-subject"], settings["models"], config,
+                            args.preset, settings["seeds"][:1], settings["threads"], Path(cache) / "splits",
+                            {dataset: "synthetic"}, "profile")
+        task = tasks[0]
+        est = make_estimator(task, config["validation"])
+        if not is_neural(est):
+            p.error(f"--model {args.model}: not a neural model (nothing to profile per epoch)")
+        X = np.load(Path(task.data_dir) / "X.npy", mmap_mode="r")
+        y = np.load(Path(task.data_dir) / "y.npy")
+        rows = task.fold.train
+        Xf, yf, groups = np.ascontiguousarray(spec.transform(X[rows])), y[rows], task.groups[:len(rows)]
+        base = clone(est).set_params(max_epochs=args.epochs, patience=10 ** 6, refit=False, verbose=0)
+        params = base.get_params()
+        print(f"{args.preset} {args.model}, fold {task.fold.name}: {len(rows):,} training windows of shape "
+              f"{list(Xf.shape[1:])}; batch {params['batch_size']}, validation {params.get('validation')}, "
+              f"{args.epochs} epochs, no refit; torch threads {torch.get_num_threads()}; folder {root.name} "
+              "(synthetic)", flush=True)
+        variants = [("as the benchmark trains it", base, None),
+                    ("no validation", clone(base).set_params(validation=0), None),
+                    ("batch 64", clone(base).set_params(batch_size=64), None),
+                    ("1 thread", clone(base), 1)]
+        rates = {}
+        for name, variant, threads in variants:
+            rate, seconds, n_train = _fit_rate(variant, Xf, yf, groups, threads)
+            rates[name] = rate
+            ratio = rate / rates["as the benchmark trains it"]
+            print(f"  {name:<38} {rate:8.1f} training windows/s  ({seconds:6.1f} s for {variant.n_epochs_} x "
+                  f"{n_train:,} windows; {ratio:4.2f}x the benchmark's)", flush=True)
+        profile = cProfile.Profile()
+        profiled = clone(base)
+        profile.enable()
+        profiled.fit(Xf, yf, groups=groups)
+        profile.disable()
+        stats = pstats.Stats(profile)
+        total = max(v[3] for v in stats.stats.values())
+        print(f"profile of the benchmark's configuration ({total:.1f} s under cProfile):")
+        for group, names in GROUPS:
+            under = max((v[3] for (f, _, fn), v in stats.stats.items() if fn in names
+                         and ("emoclip_plugin" in f or "skorch" in f or "torch" in f)), default=0.0)
+            print(f"  {group:<22} {under:6.1f} s under ({100 * under / total:4.1f} %)")
+        buf = io.StringIO()
+        pstats.Stats(profile, stream=buf).sort_stats("cumulative").print_stats(args.top)
+        lines = [ln for ln in buf.getvalue().splitlines() if ln.strip()]
+        start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls"))
+        print("\n".join(lines[start:]))
+        print(f"profile: tottime-sorted top {args.top}:")
+        buf = io.StringIO()
+        pstats.Stats(profile, stream=buf).sort_stats("tottime").print_stats(args.top)
+        lines = [ln for ln in buf.getvalue().splitlines() if ln.strip()]
+        start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls"))
+        print("\n".join(lines[start:]))
+    finally:
+        if args.cache is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
