@@ -160,3 +160,18 @@ def test_perf_scale_times_every_stage(tmp_path):
     assert again.returncode == 0 and "generate the folder" not in again.stdout
     bad = _script("perf_scale.py", "--presets", "fast", "--cache", str(tmp_path / "c2"))
     assert bad.returncode == 2 and "unknown preset 'fast'" in bad.stderr and not (tmp_path / "c2").exists()
+
+
+def test_profile_fold_breaks_one_fold_down(tmp_path):
+    """profile_fold.py trains the benchmark's first fold, then with one change each, and profiles it."""
+    res = _script("profile_fold.py", "--subjects", "3", "--seconds", "12", "--epochs", "1", "--model", "sst_legovit",
+                  "--top", "5", "--cache", str(tmp_path / "c"))
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    for line in ("as the benchmark trains it", "no validation", "batch 64", "1 thread", "mean pools",
+                 "profile of the benchmark's configuration", "backward", "optimiser update"):
+        assert line in out, line
+    assert "smoke sst_legovit, fold s01" in out and "1.00x the benchmark's" in out
+    bad = _script("profile_fold.py", "--model", "de_logreg", "--subjects", "3", "--seconds", "12",
+                  "--cache", str(tmp_path / "c"))
+    assert bad.returncode == 2 and "not a neural model" in bad.stderr
