@@ -229,6 +229,7 @@ def test_progress_while_features_are_built_and_quiet_silences_it(seed_root, tmp_
     assert cli_run(argv + ["--out", str(tmp_path / "o1")]) == 0
     err = capsys.readouterr().err
     assert "seed 'de' features" in err and ("file/s" in err or "s/file" in err)
+    assert err.count("seed 'de' features:   0%") == 1  # one bar: reopening the finished cache shows none
     assert "caching arrays" in err and "windows/s" in err
     # then the folds: split, then each guarded (a minute at real size), before the fold bar
     assert err.index("seed 'de' features") < err.index("smoke folds: splitting") < err.index("smoke folds: guarding")

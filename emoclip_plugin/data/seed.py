@@ -422,9 +422,12 @@ def load_dataset(root: str | os.PathLike, family: str | None = None, features: s
         dataset = cls.__new__(cls)
         dataset._emoclip_records = scan.records
         from tqdm.auto import tqdm
-        # leave=False: a finished (or failed) bar is erased, so an error stays the one line on the terminal
+        # leave=False: a finished (or failed) bar is erased, so an error stays the one line on the terminal; no bar
+        # when the folder already holds the features (the cache reopens a finished build: nothing is computed)
+        reopened = os.path.isdir(io_path) and any(True for _ in os.scandir(io_path))
         with _torcheeg_log(verbose), tqdm(total=len(scan.records), desc=f"{family} '{features}' features",
-                                          unit="file", leave=False, disable=not progress or num_worker > 0) as bar:
+                                          unit="file", leave=False,
+                                          disable=not progress or num_worker > 0 or reopened) as bar:
             bar.windows = 0
             _BUILD_BAR[0] = bar
             try:
