@@ -114,10 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     from emoclip_plugin.benchmark.estimate import Rates, epoch_bounds, fold_seconds, format_hours, \
         seed_windows_per_session
     from emoclip_plugin.estimators.recipes import PAPER_RECIPE
-    from emoclip_plugin.training.devices import DeviceError, describe, resolve_device, resolve_precision
+    from emoclip_plugin.training.devices import DeviceError, describe, resolve_device_precision
     try:
-        device = resolve_device(args.device)
-        precision = resolve_precision(args.precision, device)
+        device, precision = resolve_device_precision(args.device, args.precision)
     except DeviceError as err:
         p.error(str(err))
     gpu = device.startswith("cuda")

@@ -146,12 +146,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from emoclip_plugin.benchmark.estimate import Rates, epoch_bounds, fold_seconds, format_hours, \
         seed_windows_per_session
-    from emoclip_plugin.training.devices import DeviceError, describe, peak_tflops, resolve_device, resolve_precision
+    from emoclip_plugin.training.devices import DeviceError, describe, peak_tflops, resolve_device_precision
     from emoclip_plugin.estimators import EmotionCLIPClassifier, PAPER_RECIPE, SSTLegoViTClassifier
 
     try:
-        device = resolve_device(args.device)
-        precision = resolve_precision(args.precision, device)
+        device, precision = resolve_device_precision(args.device, args.precision)
     except DeviceError as err:
         parser.error(str(err))
     for preset in [p for p in args.presets.split(",") if p]:  # before any data is built

@@ -14,9 +14,10 @@ noise, float64 ``.mat`` files as SEED's — then runs the benchmark's own stages
    CPU; a bounded measurement keeps the study to minutes, and says how many steps each figure rests on.
 
 For each stage it prints the wall time, the peak resident memory of this process and its children (sampled every
-0.2 s; it includes the ~1 GB of the imported libraries) and the disk the caches use after it (the generated folder
-not counted); ``--out`` gets ``stages.csv`` and
-the same as a Markdown table, ``stages.md``. Synthetic data: the figures are sizes and
+0.2 s; it includes the ~1 GB of the imported libraries) with its private part in brackets (resident minus
+file-backed and shared pages: the memory-mapped caches' pages count as resident but the kernel shares and reclaims
+them; see ``peak_memory.py``), and the disk the caches use after it (the generated folder not counted); ``--out``
+gets ``stages.csv`` and the same as a Markdown table, ``stages.md``. Synthetic data: the figures are sizes and
 costs, never accuracies.
 
     python benchmarks/perf_scale.py                           # real size, about 15 GB of .mat files
@@ -37,17 +38,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def _tree_rss() -> int:
-    """Resident bytes of this process and all its children."""
-    import psutil
-    me = psutil.Process(os.getpid())
-    total = me.memory_info().rss
-    for child in me.children(recursive=True):
-        try:
-            total += child.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
+def _tree_memory() -> dict:
+    """Resident and private bytes of this process and all its children (peak_memory.py's sampler)."""
+    from peak_memory import tree_memory  # benchmarks/ is on the path: this script's own folder
+    return tree_memory(os.getpid())
 
 
 def _disk(path: Path, exclude: Path | None = None) -> int:
@@ -78,35 +72,41 @@ class Stages:
 
         class _Stage:
             def __enter__(self):
-                self.peak, self.done = _tree_rss(), threading.Event()
+                self.peak, self.done = {"rss": 0, "private": 0}, threading.Event()
+                self.sample()
 
                 def sample():
                     while not self.done.wait(0.2):
-                        self.peak = max(self.peak, _tree_rss())
+                        self.sample()
                 self.thread = threading.Thread(target=sample, daemon=True)
                 self.thread.start()
                 self.start = time.perf_counter()
                 return self
 
+            def sample(self):
+                now = _tree_memory()
+                self.peak = {k: max(self.peak[k], now[k]) for k in self.peak}
+
             def __exit__(self, kind, exc, tb):
                 wall = time.perf_counter() - self.start
                 self.done.set()
                 self.thread.join()
-                self.peak = max(self.peak, _tree_rss())
+                self.sample()
                 if kind is None:
-                    row = {"stage": name, "wall_s": round(wall, 1), "peak_rss_gb": round(self.peak / 1e9, 2),
+                    row = {"stage": name, "wall_s": round(wall, 1), "peak_rss_gb": round(self.peak["rss"] / 1e9, 2),
+                           "peak_private_gb": round(self.peak["private"] / 1e9, 2),
                            "cache_gb": round(stages.disk() / 1e9, 2), **info}
                     stages.rows.append(row)
                     extra = "".join(f"; {k} {v}" for k, v in info.items())
-                    print(f"[stage] {name}: {wall:.1f} s, peak memory {_gb(self.peak)}, cache "
-                          f"{_gb(stages.disk())}{extra}", flush=True)
+                    print(f"[stage] {name}: {wall:.1f} s, peak memory {_gb(self.peak['rss'])} resident "
+                          f"({_gb(self.peak['private'])} private), cache {_gb(stages.disk())}{extra}", flush=True)
                 return False
         return _Stage()
 
 
 def stages_markdown(rows: list[dict]) -> str:
     """The stages as a Markdown table (what ``OUT/stages.md`` holds)."""
-    lines = ["| stage | wall | peak memory | caches on disk | note |", "|---|---|---|---|---|"]
+    lines = ["| stage | wall | peak memory (private) | caches on disk | note |", "|---|---|---|---|---|"]
     for row in rows:
         note = []
         if row.get("windows") not in (None, ""):
@@ -116,10 +116,11 @@ def stages_markdown(rows: list[dict]) -> str:
                         f" predicted windows/s ({row['measured_on']}); one pass over the fold "
                         f"~{float(row['epoch_s_projected']) / 60:,.1f} min")
         wall = float(row["wall_s"])
-        lines.append(f"| {row['stage']} | {wall / 60:.1f} min | {float(row['peak_rss_gb']):.1f} GB | "
-                     f"{float(row['cache_gb']):.1f} GB | {'; '.join(note)} |" if wall >= 60 else
-                     f"| {row['stage']} | {wall:.1f} s | {float(row['peak_rss_gb']):.1f} GB | "
-                     f"{float(row['cache_gb']):.1f} GB | {'; '.join(note)} |")
+        when = f"{wall / 60:.1f} min" if wall >= 60 else f"{wall:.1f} s"
+        memory = f"{float(row['peak_rss_gb']):.1f} GB"
+        if row.get("peak_private_gb") not in (None, ""):
+            memory += f" ({float(row['peak_private_gb']):.1f} GB)"
+        lines.append(f"| {row['stage']} | {when} | {memory} | {float(row['cache_gb']):.1f} GB | {'; '.join(note)} |")
     return "\n".join(lines) + "\n"
 
 

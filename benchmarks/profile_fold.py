@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("torcheeg").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", category=UserWarning)
 
-    work = Path(tempfile.mkdtemp(prefix="emoclip-profile-fold-"))
+    work = None if args.cache is not None else Path(tempfile.mkdtemp(prefix="emoclip-profile-fold-"))
     cache = args.cache or work / "cache"
     try:
         root = Path(cache) / "profile-fold" / f"seed-{args.subjects}x{args.seconds:g}s-gen{args.generator_seed}"
@@ -158,21 +158,22 @@ def main(argv: list[str] | None = None) -> int:
             under = max((v[3] for (f, _, fn), v in stats.stats.items() if fn in names
                          and ("emoclip_plugin" in f or "skorch" in f or "torch" in f)), default=0.0)
             print(f"  {group:<32} {under:6.2f} s under ({100 * under / total:4.1f} %)")
-        buf = io.StringIO()
-        pstats.Stats(profile, stream=buf).sort_stats("cumulative").print_stats(args.top)
-        lines = [ln for ln in buf.getvalue().splitlines() if ln.strip()]
-        start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls"))
-        print("\n".join(lines[start:]))
+        print(_top(profile, "cumulative", args.top))
         print(f"profile: tottime-sorted top {args.top}:")
-        buf = io.StringIO()
-        pstats.Stats(profile, stream=buf).sort_stats("tottime").print_stats(args.top)
-        lines = [ln for ln in buf.getvalue().splitlines() if ln.strip()]
-        start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls"))
-        print("\n".join(lines[start:]))
+        print(_top(profile, "tottime", args.top))
     finally:
-        if args.cache is None:
+        if work is not None:
             shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def _top(profile: cProfile.Profile, key: str, n: int) -> str:
+    """pstats' table of the ``n`` functions first by ``key`` (``"cumulative"``, ``"tottime"``), from its header."""
+    buf = io.StringIO()
+    pstats.Stats(profile, stream=buf).sort_stats(key).print_stats(n)
+    lines = [ln for ln in buf.getvalue().splitlines() if ln.strip()]
+    start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls"))
+    return "\n".join(lines[start:])
 
 
 if __name__ == "__main__":

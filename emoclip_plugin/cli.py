@@ -147,6 +147,10 @@ def _run(argv: list[str] | None) -> int:
     except LeakageError as err:
         print(f"leakage guard: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"\n{parser.prog}: interrupted; the folds finished so far are saved in {opts.out}/folds: the same "
+              "command (same --out) goes on from there", file=sys.stderr)
+        return 130
     if opts.estimate:
         return 0
     if result.errors:

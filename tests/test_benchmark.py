@@ -479,6 +479,32 @@ def test_resume_after_kill_equals_uninterrupted(seed_root, tmp_path):
     assert f"{n_total} already finished" in again.stdout and "0 to run" in again.stdout
 
 
+def test_ctrl_c_stops_a_parallel_run_at_once(seed_root, tmp_path):
+    """Ctrl-C (SIGINT to the process group) during a --jobs 2 run: the queued folds are cancelled and the workers
+    end (the pool would otherwise run every queued fold first), one line names where the finished folds are, exit
+    status 130, no traceback; the same command then goes on from the saved folds."""
+    repo = Path(__file__).resolve().parents[1]
+    cache, out = tmp_path / "cache", tmp_path / "run"
+    subprocess.run(_cmd(tmp_path / "warm", cache, seed_root, "--protocol", "cross-subject", "--models", "de_logreg"),
+                   cwd=repo, check=True, capture_output=True)  # the feature caches, out of the timing
+    command = _cmd(out, cache, seed_root, "--protocol", "cross-subject", "--jobs", "2")  # 3 dgcnn, 3 de_logreg
+    proc = subprocess.Popen(command, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not any((out / "folds").glob("*.json")) and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    start = time.time()
+    _, err = proc.communicate(timeout=120)
+    assert time.time() - start < 30 and proc.returncode == 130
+    finished = len(list((out / "folds").glob("*.json")))
+    assert 1 <= finished < 6, "the queued folds ran after Ctrl-C"
+    assert f"interrupted; the folds finished so far are saved in {out}/folds" in err and "Traceback" not in err
+    resumed = subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True)
+    assert f"{finished} already finished" in resumed.stdout
+
+
 def test_jobs_and_dask_match_local(seed_root, tmp_path):
     import distributed  # the dask extra is part of the documented install
     cfg = tmp_path / "fast.yaml"

@@ -154,6 +154,7 @@ def test_perf_scale_times_every_stage(tmp_path):
                                      "model: smoke de_logreg", "model: smoke dgcnn", "model: strict de_logreg",
                                      "model: strict dgcnn"]  # smoke and strict share features: built once
     assert (stages["peak_rss_gb"] > 0).all() and stages["cache_gb"].iloc[-1] > 0
+    assert ((stages["peak_private_gb"] > 0) & (stages["peak_private_gb"] <= stages["peak_rss_gb"])).all()
     assert "| model: smoke dgcnn |" in (tmp_path / "o" / "stages.md").read_text()
     assert stages.loc[stages["stage"] == "model: smoke dgcnn", "train_windows_per_s"].iloc[0] > 0
     again = _script("perf_scale.py", *args)  # the folder and the caches are reused
@@ -164,9 +165,12 @@ def test_perf_scale_times_every_stage(tmp_path):
 
 def test_profile_fold_breaks_one_fold_down(tmp_path):
     """profile_fold.py trains the benchmark's first fold, then with one change each, and profiles it."""
+    import tempfile
+    before = set(Path(tempfile.gettempdir()).glob("emoclip-profile-fold-*"))
     res = _script("profile_fold.py", "--subjects", "3", "--seconds", "12", "--epochs", "1", "--model", "sst_legovit",
                   "--top", "5", "--cache", str(tmp_path / "c"))
     assert res.returncode == 0, res.stderr
+    assert set(Path(tempfile.gettempdir()).glob("emoclip-profile-fold-*")) == before  # --cache: no temporary folder
     out = res.stdout
     for line in ("as the benchmark trains it", "no validation", "batch 64", "1 thread", "mean pools",
                  "profile of the benchmark's configuration", "backward", "optimiser update"):
@@ -175,3 +179,29 @@ def test_profile_fold_breaks_one_fold_down(tmp_path):
     bad = _script("profile_fold.py", "--model", "de_logreg", "--subjects", "3", "--seconds", "12",
                   "--cache", str(tmp_path / "c"))
     assert bad.returncode == 2 and "not a neural model" in bad.stderr
+
+
+def test_peak_memory_records_the_process_tree(tmp_path):
+    """peak_memory.py samples a command and its children: a child holding ~300 MB of its own shows in the private
+    peak; --stop-after interrupts a command that would run on; bad use is one line and status 2."""
+    hold = ("import subprocess, sys; subprocess.run([sys.executable, '-c', "
+            "'import numpy as np, time; a = np.ones(300_000_000 // 8); time.sleep(2.5)'], check=True)")
+    res = _script("peak_memory.py", "--interval", "0.2", "--out", str(tmp_path / "m"), "--", sys.executable, "-c", hold)
+    assert res.returncode == 0, res.stderr
+    summary = json.loads((tmp_path / "m" / "memory.json").read_text())
+    assert summary["exit_status"] == 0 and summary["max_processes"] >= 2 and summary["stopped_after_seconds"] is None
+    assert 0.3 <= summary["peak_tree_private_gb"] <= summary["peak_tree_rss_gb"] < 3
+    timeline = pd.read_csv(tmp_path / "m" / "memory.csv")
+    assert len(timeline) >= 5 and timeline["tree_private_gb"].max() == pytest.approx(summary["peak_tree_private_gb"])
+    assert "[memory]" in res.stdout and "private" in res.stdout
+    assert "| exit status 0 |" in (tmp_path / "m" / "memory.md").read_text()
+    stopped = _script("peak_memory.py", "--interval", "0.2", "--stop-after", "1", "--out", str(tmp_path / "s"), "--",
+                      sys.executable, "-c", "import time; time.sleep(60)")
+    assert stopped.returncode == 0 and "stopped by SIGINT after 1 s" in stopped.stdout
+    assert json.loads((tmp_path / "s" / "memory.json").read_text())["wall_seconds"] < 30
+    failing = _script("peak_memory.py", "--", sys.executable, "-c", "raise SystemExit(3)")
+    assert failing.returncode == 3 and "exit status 3" in failing.stdout
+    for args, message in ((["python"], "give the command after --"), (["--interval", "0", "--", "true"],
+                                                                       "--interval 0.0: expected a positive")):
+        bad = _script("peak_memory.py", *args)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr

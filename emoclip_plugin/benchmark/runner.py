@@ -21,7 +21,8 @@ import pandas as pd
 from ..data.cache import cached_build, dataset_cache_dir
 from ..data.seed import load_dataset, to_numpy
 from ..training.devices import describe, pool_initializer, task_device, worker_devices
-from ..estimators import ModelSpec, resolve_model
+from ..estimators import ModelSpec, accepts_rows, resolve_model
+from ..training.rows import Rows
 from .protocols import (CROSS_DATASET_PAIRS, SHARED_CLASS_NAMES, WITHIN_SUBJECT_TRAIN_TRIALS, Fold, add_calibration,
                          check_cross_dataset, check_no_leakage, cross_dataset_fold, cross_subject_folds,
                          calibration_seconds, cross_time_folds, fit_groups, shared_labels,
@@ -375,7 +376,7 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
     if info is not None:
         check_no_leakage(fold, info, strict=task.strict, groups=task.groups)
     spec = task.estimator_spec()
-    X_fit, y_fit = np.ascontiguousarray(spec.transform(X[fit_rows])), y[fit_rows]
+    y_fit = y[fit_rows]
     if task.cross is None:
         X_test, y_test = np.ascontiguousarray(spec.transform(X[fold.test])), y[fold.test]
     else:  # another dataset's windows
@@ -385,6 +386,11 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
     callbacks = [("test_accuracy", _test_accuracy_callback(X_test, y_test))] if task.test_best_epoch else None
     est = make_estimator(task, validation, verbose, callbacks)
     deep = is_neural(est)
+    if accepts_rows(est) and not callable(spec.input):
+        # the fold's training rows stay in the memory-mapped cache, read per batch: no per-worker copy of them
+        X_fit = Rows(X, fit_rows)
+    else:  # scikit-learn models and callable inputs take an array: the fold's rows, copied once
+        X_fit = np.ascontiguousarray(spec.transform(X[fit_rows]))
     start = time.perf_counter()
     if deep:  # calibration rows (the last of fit_rows) always train: they never form or join the validation split
         always_train = np.arange(len(fold.train), len(fit_rows))
@@ -474,6 +480,17 @@ def needs_gpu(task: Task) -> bool:
     return task.device.startswith("cuda") and is_neural(task.estimator_spec().build(**task.params))
 
 
+def _stop_pool(pool) -> None:
+    """Cancel the queued tasks of a ``ProcessPoolExecutor`` and end its workers (those running a task included)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()
+    for worker in workers:
+        worker.join(timeout=10)
+
+
 def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error: Callable[[Task, BaseException], None],
             jobs: int = 1, scheduler: str | None = None, validation: float = 0.2, verbose: bool = False,
             n_gpus: int | None = None) -> None:
@@ -512,8 +529,8 @@ def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error
         queue = context.Queue()
         for worker_device in worker_devices(jobs, device, n_gpus):
             queue.put(worker_device)
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=pool_initializer,
-                                 initargs=(queue,)) as pool:
+        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=pool_initializer, initargs=(queue,))
+        try:
             pending = {pool.submit(run_task, task, validation, verbose): task for task in tasks}
             for future in done(pending):
                 task = pending[future]
@@ -523,6 +540,10 @@ def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error
                     on_error(task, err)
                 else:
                     on_result(task, result)
+        except BaseException:  # Ctrl-C: stop now (the pool's own exit would wait for every queued task)
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
         return
     for task in tasks:
         try:

@@ -36,6 +36,7 @@ from .recipes import FLATTEN_POOLS, GRID_AUGMENT, PAPER_RECIPE, RECIPE
 from .catalog import (INPUT_KINDS, ModelError, ModelSpec, list_estimators, register_estimator, resolve_model,
                       spec_from_object, unregister_estimator, zoo_names)
 from .module import ModuleClassifier
+from .base import accepts_rows
 
 
 def estimator_input_kind(name) -> str:
@@ -59,4 +60,4 @@ def get_estimator(name, **params):
 __all__ = ["ModuleClassifier", "ModelSpec", "ModelError", "INPUT_KINDS", "register_estimator",
            "unregister_estimator", "resolve_model", "spec_from_object", "zoo_names", "EmotionCLIPClassifier", "EmotionCLIPMLPClassifier", "SSTLegoViTClassifier", "DGCNNClassifier",
            "CCNNClassifier", "EEGNetClassifier", "make_de_logreg", "make_frames_logreg", "make_svm_de", "FlatLogisticRegression", "get_estimator",
-           "list_estimators", "estimator_input_kind", "PAPER_RECIPE", "RECIPE", "FLATTEN_POOLS", "GRID_AUGMENT"]
+           "list_estimators", "estimator_input_kind", "accepts_rows", "PAPER_RECIPE", "RECIPE", "FLATTEN_POOLS", "GRID_AUGMENT"]

@@ -24,6 +24,7 @@ from ..training.augment import GridAugment
 from ..training.devices import resolve_device, resolve_precision
 from ..models.standardize import Standardized
 from ..training.net import RecipeNet, lr_schedule_callback
+from ..training.rows import RowDataset, Rows
 
 
 def _silent(*args, **kwargs) -> None:
@@ -49,6 +50,12 @@ def _dataset_to_arrays(X):
     Xa, y, info = to_numpy(X)
     groups = info["subject_id"].to_numpy() if info is not None and "subject_id" in info else None
     return Xa, y, groups
+
+
+def accepts_rows(estimator) -> bool:
+    """Whether ``estimator.fit`` takes :class:`~emoclip_plugin.training.rows.Rows` (rows of a memory-mapped array,
+    read per batch, never copied whole): every classifier on this module's shared base."""
+    return isinstance(estimator, _TorchClassifier)
 
 
 class _EpochBar(Callback):
@@ -259,6 +266,28 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
                              f"{list(self.sample_shape_)}")
         return Xv, yv
 
+    def _validate_rows(self, X: Rows, y) -> tuple[Rows, np.ndarray]:
+        """:class:`Rows` input: checked chunk by chunk (floating, finite, >= 2-D), never copied whole."""
+        if y is None:
+            raise ValueError(f"{type(self).__name__}.fit(Rows(...)) needs the labels y of those rows")
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"Found input variables with inconsistent numbers of samples: [{len(X)}, {len(y)}]")
+        if X.ndim < 2:
+            raise ValueError(f"X has samples of shape {list(X.shape[1:])}; expected arrays [n, ...] of >= 2 dims")
+        if not np.issubdtype(X.dtype, np.floating):
+            raise ValueError(f"Rows of dtype {X.dtype}: expected a floating array (float32 is read as is)")
+        start = 0
+        for chunk in X.chunks():
+            bad = ~np.isfinite(chunk).reshape(len(chunk), -1).all(axis=1)
+            if bad.any():
+                raise ValueError(f"Input X contains NaN or infinity (row {int(X.rows[start + np.argmax(bad)])} of "
+                                 "the array)")
+            start += len(chunk)
+        self._check_sample_shape(tuple(X.shape[1:]))
+        self.n_features_in_ = int(X.shape[1])
+        return X, y
+
     # ---------------------------------------------------------------- fit
     def _split(self, n: int, y: np.ndarray, groups, rng,
                always_train: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -304,12 +333,11 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
 
     def _make_net(self, module: nn.Module, n_classes: int, valid, max_epochs: int | None = None,
                   augment_seed: int = 0, n_train: int | None = None) -> RecipeNet:
-        """The skorch net; ``valid`` (``(X, y)`` or ``None``) turns on early stopping; ``max_epochs`` bounds a refit
+        """The skorch net; ``valid`` (a dataset of the held-out rows, or ``None``) turns on early stopping; ``max_epochs`` bounds a refit
         run (the learning-rate schedule keeps the horizon of ``self.max_epochs``, so a refit follows the same rates).
         ``n_train``: the training rows; when they leave a last batch of one sample (which BatchNorm cannot train on),
         that one sample is dropped each epoch (a different one every epoch: the batches are shuffled)."""
         from skorch.callbacks import EarlyStopping, GradientNormClipping
-        from skorch.dataset import Dataset
         from skorch.helper import predefined_split
 
         callbacks: list[Any] = []
@@ -331,7 +359,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             optimizer=torch.optim.AdamW, lr=float(self.lr),
             optimizer__weight_decay=float(self.weight_decay), optimizer__betas=tuple(self.betas),
             max_epochs=epochs, batch_size=int(self.batch_size),
-            train_split=predefined_split(Dataset(*valid)) if valid is not None else None,
+            train_split=predefined_split(valid) if valid is not None else None,
             iterator_train__shuffle=True, classes=list(range(n_classes)), callbacks=callbacks,
             device=device, verbose=int(self.verbose >= 2),
             augment=GridAugment.from_param(self.augment), augment_seed=augment_seed,
@@ -342,7 +370,10 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             **({"iterator_valid__batch_size": int(self.eval_batch_size)} if self.eval_batch_size else {}))
 
     def fit(self, X, y=None, groups=None, always_train=None):
-        """Train on ``X`` (array ``[n, *sample_shape]`` or a TorchEEG dataset) and labels ``y``.
+        """Train on ``X`` (array ``[n, *sample_shape]``, :class:`~emoclip_plugin.training.rows.Rows` of one, or a
+        TorchEEG dataset) and labels ``y``. Arrays and ``Rows`` are read one sample at a time for each batch: neither
+        the training nor the validation rows are copied, so a memory-mapped array (``np.load(path, mmap_mode="r")``)
+        or ``Rows`` of one train without the array ever being in memory whole.
 
         ``groups`` (e.g. subject ids or trial keys, ``[n]``) makes the internal validation split hold out whole
         groups; for a TorchEEG dataset they default to its ``subject_id`` column. Without groups the rows are taken
@@ -356,7 +387,12 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError("fit(dataset): the labels come from the dataset; pass y=None")
             X, y, ds_groups = _dataset_to_arrays(X)
             groups = ds_groups if groups is None else groups
-        X, y = self._validate_X(X, y, reset=True)
+        if isinstance(X, np.memmap):  # np.load(..., mmap_mode="r"): read per batch, as Rows of all of it
+            X = Rows(X)
+        if isinstance(X, Rows):
+            X, y = self._validate_rows(X, y)
+        else:
+            X, y = self._validate_X(X, y, reset=True)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
@@ -368,29 +404,31 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         seed = int(rng.randint(2 ** 31 - 1))
         tr, va = self._split(len(X), yi, groups, rng, always_train)
         self.valid_indices_ = va
+        # every subset is read from X row by row (RowDataset): no copy of the training or validation rows
+        rows = Rows(X)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            module = self._new_module(X, tr)
-            valid = (X[va], yi[va]) if va is not None else None
+            module = self._new_module(rows.take(tr))
+            valid = RowDataset(rows.take(va), yi[va]) if va is not None else None
             self.net_ = self._make_net(module, len(self.classes_), valid, augment_seed=seed + 1, n_train=len(tr))
-            self.net_.fit(X[tr], yi[tr])
+            self.net_.fit(RowDataset(rows.take(tr), yi[tr]), None)
             self.selection_history_ = None
             self.best_epoch_ = self._best_epoch() if va is not None else len(self.net_.history)
             if self.refit and va is not None:
                 # Refit after selection: the epoch count chosen on the held-out rows, now on every training row.
                 self.selection_history_ = self.net_.history
                 torch.manual_seed(seed)
-                self.net_ = self._make_net(self._new_module(X), len(self.classes_), None,
+                self.net_ = self._make_net(self._new_module(rows), len(self.classes_), None,
                                            max_epochs=self.best_epoch_, augment_seed=seed + 1, n_train=len(X))
-                self.net_.fit(X, yi)
+                self.net_.fit(RowDataset(rows, yi), None)
         self.refitted_ = bool(self.refit and va is not None)
         self.n_epochs_ = len(self.net_.history)
         self.device_ = str(self.net_.device)
         self.precision_ = self.net_.precision
         return self
 
-    def _new_module(self, X: np.ndarray, rows: np.ndarray | None = None) -> nn.Module:
-        """A fresh module; with ``standardize`` its input statistics come from ``X[rows]`` (all of ``X`` if None)."""
+    def _new_module(self, X: Rows) -> nn.Module:
+        """A fresh module; with ``standardize`` its input statistics come from the rows ``X`` (read in chunks)."""
         try:
             module = self._build_module(self.sample_shape_, len(self.classes_))
         except TypeError as err:
@@ -398,8 +436,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
                              f"module: {err}") from err
         if self.standardize:
             module = self._standardized(module)
-            stats = X if rows is None else X[rows]  # a copy of the rows only when they are needed
-            next(m for m in module.modules() if isinstance(m, Standardized)).set_statistics(stats)
+            next(m for m in module.modules() if isinstance(m, Standardized)).set_statistics(X)
         return module
 
     def _standardized(self, module: nn.Module) -> nn.Module:

@@ -76,6 +76,13 @@ def resolve_precision(precision: str, device: str) -> str:
     return precision
 
 
+def resolve_device_precision(device: str, precision: str) -> tuple[str, str]:
+    """``(device, precision)`` with ``"auto"`` resolved in both (:func:`resolve_device`, then
+    :func:`resolve_precision` on that device); :class:`DeviceError` when either cannot run here."""
+    resolved = resolve_device(device)
+    return resolved, resolve_precision(precision, resolved)
+
+
 def describe(device: str) -> dict:
     """What a result was computed on: ``{"device", "device_name", "torch", "cuda"}`` for a resolved ``device``."""
     if device.startswith("cuda"):
@@ -133,7 +140,12 @@ def set_worker_device(device: str | None) -> None:
 
 
 def pool_initializer(queue) -> None:
-    """Process-pool initializer: take this worker's device from ``queue`` (filled from :func:`worker_devices`)."""
+    """Process-pool initializer: take this worker's device from ``queue`` (filled from :func:`worker_devices`).
+
+    Workers ignore Ctrl-C (SIGINT reaches the whole process group): the main process handles it and ends them,
+    so an interrupted run prints one line, not a traceback per worker."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     set_worker_device(queue.get())
 
 

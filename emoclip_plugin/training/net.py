@@ -21,6 +21,7 @@ from skorch.dataset import Dataset, unpack_data
 
 from .augment import GridAugment
 from .devices import AUTOCAST_DTYPES
+from .rows import RowDataset, Rows
 
 
 def warmup_cosine(epoch: int, warmup: int, total: int) -> float:
@@ -74,6 +75,16 @@ class DeviceBatches:
             yield self.X[idx], (self.y[idx] if self.y is not None else None)
 
 
+def _to_device(X: Rows, device) -> torch.Tensor:
+    """The rows ``X`` as one float32 tensor on ``device``, copied chunk by chunk (never whole on the host)."""
+    out = torch.empty(X.shape, dtype=torch.float32, device=device)
+    size, start = X.chunk_size(), 0
+    for chunk in X.chunks(size):
+        out[start:start + len(chunk)] = torch.from_numpy(np.ascontiguousarray(chunk, dtype=np.float32)).to(device)
+        start += len(chunk)
+    return out
+
+
 class RecipeNet(NeuralNetClassifier):
     """``NeuralNetClassifier`` with the recipe's training step: augmentation (noise, dropouts, then mixup), autocast
     in ``precision``, and device-resident batches on GPUs.
@@ -122,13 +133,15 @@ class RecipeNet(NeuralNetClassifier):
 
     # ------------------------------------------------------------------ data on the device
     def get_iterator(self, dataset, training=False):
-        if not (self.resident and isinstance(dataset, Dataset) and isinstance(dataset.X, np.ndarray)):
+        rows = isinstance(dataset, RowDataset)
+        if not (self.resident and (rows or isinstance(dataset, Dataset) and isinstance(dataset.X, np.ndarray))):
             return super().get_iterator(dataset, training=training)
         slot = "train" if training else "eval"  # one device copy per role: a new dataset replaces the old one
         cached = self._resident_cache.get(slot)
         if cached is None or cached[0] is not dataset:
             self._resident_cache.pop(slot, None)
-            X = torch.from_numpy(np.ascontiguousarray(dataset.X)).to(self.device, non_blocking=True)
+            X = _to_device(dataset.X, self.device) if rows else \
+                torch.from_numpy(np.ascontiguousarray(dataset.X)).to(self.device, non_blocking=True)
             y = None if dataset.y is None else torch.as_tensor(np.asarray(dataset.y)).to(self.device)
             cached = self._resident_cache[slot] = (dataset, X, y)
         # skorch's own batch sizes: iterator_train__ / iterator_valid__batch_size, else batch_size
