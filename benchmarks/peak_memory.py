@@ -55,7 +55,8 @@ def _gb(n: float) -> str:
 def markdown(summary: dict) -> str:
     """``memory.json``'s peaks as a one-row Markdown table (what ``OUT/memory.md`` holds)."""
     stopped = summary.get("stopped_after_seconds")
-    how = f"stopped (SIGINT) after {stopped / 60:.0f} min" if stopped else f"exit status {summary['exit_status']}"
+    how = (f"SIGINT after {stopped / 60:.0f} min, exit status {summary['exit_status']}" if stopped
+           else f"exit status {summary['exit_status']}")
     return ("| wall | end | peak resident, process tree | peak private, process tree | processes | lowest "
             "available memory |\n|---|---|---|---|---|---|\n"
             f"| {summary['wall_seconds'] / 60:.1f} min | {how} | {summary['peak_tree_rss_gb']:.1f} GB | "
@@ -87,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.time()
     try:
-        child = subprocess.Popen(command, start_new_session=True)
+        # SIGINT back to its default in the command: a shell without job control starts background commands with it
+        # ignored, and --stop-after (or the user's Ctrl-C) must still reach the command
+        child = subprocess.Popen(command, start_new_session=True,
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     except OSError as err:
         p.error(f"cannot start {command[0]!r}: {err}")
     samples, stopped = [], False

@@ -489,7 +489,8 @@ def test_ctrl_c_stops_a_parallel_run_at_once(seed_root, tmp_path):
                    cwd=repo, check=True, capture_output=True)  # the feature caches, out of the timing
     command = _cmd(out, cache, seed_root, "--protocol", "cross-subject", "--jobs", "2")  # 3 dgcnn, 3 de_logreg
     proc = subprocess.Popen(command, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,  # SIGINT as a terminal delivers it, even if pytest ignores it
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300
     while time.time() < deadline and not any((out / "folds").glob("*.json")) and proc.poll() is None:
         time.sleep(0.05)

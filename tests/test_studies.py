@@ -195,8 +195,11 @@ def test_peak_memory_records_the_process_tree(tmp_path):
     assert len(timeline) >= 5 and timeline["tree_private_gb"].max() == pytest.approx(summary["peak_tree_private_gb"])
     assert "[memory]" in res.stdout and "private" in res.stdout
     assert "| exit status 0 |" in (tmp_path / "m" / "memory.md").read_text()
-    stopped = _script("peak_memory.py", "--interval", "0.2", "--stop-after", "1", "--out", str(tmp_path / "s"), "--",
-                      sys.executable, "-c", "import time; time.sleep(60)")
+    import signal  # started as a shell without job control starts a background job: SIGINT ignored
+    stopped = subprocess.run([sys.executable, "benchmarks/peak_memory.py", "--interval", "0.2", "--stop-after", "1",
+                              "--out", str(tmp_path / "s"), "--", sys.executable, "-c", "import time; time.sleep(60)"],
+                             cwd=REPO, capture_output=True, text=True, timeout=120,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     assert stopped.returncode == 0 and "stopped by SIGINT after 1 s" in stopped.stdout
     assert json.loads((tmp_path / "s" / "memory.json").read_text())["wall_seconds"] < 30
     failing = _script("peak_memory.py", "--", sys.executable, "-c", "raise SystemExit(3)")
