@@ -177,3 +177,22 @@ def test_benchmark_task_trains_from_the_cache(seed_root, tmp_path, monkeypatch):
     np.testing.assert_array_equal(X.rows, fold.fit_rows)
     flat = seen["de_logreg"]
     assert isinstance(flat, np.ndarray) and not isinstance(flat, np.memmap) and len(flat) == len(fold.fit_rows)
+
+
+def test_resident_batches_from_rows(memmap):
+    """The GPU path (``resident``): RowDataset rows are copied to the device chunk by chunk, once per role, and
+    batched there; checked here on the CPU device, which takes the same code."""
+    from torch import nn
+
+    from emoclip_plugin.training.net import DeviceBatches, RecipeNet, _to_device
+    M, picked, X, y = memmap
+    rows = Rows(M, picked)
+    np.testing.assert_array_equal(_to_device(rows, "cpu").numpy(), X)
+    net = RecipeNet(nn.Sequential(nn.Flatten(), nn.Linear(310, 3)), criterion=nn.CrossEntropyLoss, resident=True,
+                    device="cpu", batch_size=32, classes=[0, 1, 2], train_split=None).initialize()
+    batches = net.get_iterator(RowDataset(rows, y), training=False)
+    assert isinstance(batches, DeviceBatches)
+    got = np.concatenate([xb.numpy() for xb, _ in batches])
+    np.testing.assert_array_equal(got, X)
+    net.fit(RowDataset(rows, y), None)  # trains through the resident batches
+    assert len(net.history) == net.max_epochs
