@@ -100,6 +100,11 @@ def test_fit_on_rows_of_a_memmap_equals_fit_on_the_array(memmap):
     np.testing.assert_array_equal(from_rows.valid_indices_, from_array.valid_indices_)
     np.testing.assert_array_equal(from_rows.predict_proba(X), from_array.predict_proba(X))
     assert accepts_rows(from_rows) and not accepts_rows(make_de_logreg())
+    # prediction reads Rows / a memmap batch by batch too, with the same numbers
+    np.testing.assert_array_equal(from_rows.predict_proba(Rows(M, picked)), from_array.predict_proba(X))
+    np.testing.assert_array_equal(from_rows.predict(M[15:15 + len(y)]), from_array.predict(X))
+    with pytest.raises(ValueError, match=r"samples of shape \[62, 4\], but DGCNNClassifier was fitted on \[62, 5\]"):
+        from_rows.predict(Rows(np.zeros((3, 62, 4), dtype=np.float32)))
 
 
 def test_fit_on_rows_checks_its_input(memmap, tmp_path):

@@ -273,6 +273,14 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         if len(y) != len(X):
             raise ValueError(f"Found input variables with inconsistent numbers of samples: [{len(X)}, {len(y)}]")
+        self._check_rows(X)
+        self._check_sample_shape(tuple(X.shape[1:]))
+        self.n_features_in_ = int(X.shape[1])
+        return X, y
+
+    @staticmethod
+    def _check_rows(X: Rows) -> None:
+        """``Rows`` of a floating array ``[n, ...]`` (>= 2-D) with finite values, read chunk by chunk."""
         if X.ndim < 2:
             raise ValueError(f"X has samples of shape {list(X.shape[1:])}; expected arrays [n, ...] of >= 2 dims")
         if not np.issubdtype(X.dtype, np.floating):
@@ -284,9 +292,6 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"Input X contains NaN or infinity (row {int(X.rows[start + np.argmax(bad)])} of "
                                  "the array)")
             start += len(chunk)
-        self._check_sample_shape(tuple(X.shape[1:]))
-        self.n_features_in_ = int(X.shape[1])
-        return X, y
 
     # ---------------------------------------------------------------- fit
     def _split(self, n: int, y: np.ndarray, groups, rng,
@@ -467,9 +472,17 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "net_")
         if _is_torch_dataset(X):
             X = _dataset_to_arrays(X)[0]
+        if isinstance(X, np.memmap):
+            X = Rows(X)
+        if isinstance(X, Rows):  # predicted batch by batch from the rows, never copied whole
+            self._check_rows(X)
+            if tuple(X.shape[1:]) != self.sample_shape_:
+                raise ValueError(f"X has samples of shape {list(X.shape[1:])}, but {type(self).__name__} was fitted "
+                                 f"on {list(self.sample_shape_)}")
+            return X
         return self._validate_X(X, reset=False)[0]
 
-    def _logits(self, Xv: np.ndarray, module: nn.Module | None = None) -> torch.Tensor:
+    def _logits(self, Xv: np.ndarray | Rows, module: nn.Module | None = None) -> torch.Tensor:
         """Logits ``[n, n_classes]`` (float32, CPU) in chunks of exactly ``eval_batch_size`` (default ``batch_size``)
         rows, the last one padded, in the fitted precision.
 
@@ -483,7 +496,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         out = []
         with torch.no_grad(), self.net_.autocast():
             for start in range(0, len(Xv), size):
-                xb = torch.from_numpy(Xv[start:start + size])
+                xb = torch.from_numpy(np.asarray(Xv[start:start + size], dtype=np.float32))
                 n = len(xb)
                 if n < size:
                     xb = torch.cat([xb, xb[:1].expand(size - n, *xb.shape[1:])])
