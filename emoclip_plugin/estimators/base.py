@@ -261,10 +261,15 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         shape = tuple(Xv.shape[1:])
         if reset:
             self._check_sample_shape(shape)
-        elif shape != self.sample_shape_:
+        else:
+            self._check_fitted_shape(shape)
+        return Xv, yv
+
+    def _check_fitted_shape(self, shape: tuple) -> None:
+        """Raise ``ValueError`` when samples of ``shape`` are not the shape this estimator was fitted on."""
+        if tuple(shape) != self.sample_shape_:
             raise ValueError(f"X has samples of shape {list(shape)}, but {type(self).__name__} was fitted on "
                              f"{list(self.sample_shape_)}")
-        return Xv, yv
 
     def _validate_rows(self, X: Rows, y) -> tuple[Rows, np.ndarray]:
         """:class:`Rows` input: checked chunk by chunk (floating, finite, >= 2-D), never copied whole."""
@@ -476,9 +481,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             X = Rows(X)
         if isinstance(X, Rows):  # predicted batch by batch from the rows, never copied whole
             self._check_rows(X)
-            if tuple(X.shape[1:]) != self.sample_shape_:
-                raise ValueError(f"X has samples of shape {list(X.shape[1:])}, but {type(self).__name__} was fitted "
-                                 f"on {list(self.sample_shape_)}")
+            self._check_fitted_shape(tuple(X.shape[1:]))
             return X
         return self._validate_X(X, reset=False)[0]
 
