@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reuse finished folds computed by other code (another code fingerprint); off by default, "
                         "recorded in provenance.json, and the summary says when a table mixes fingerprints")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bars)")
-    p.add_argument("--verbose", action="store_true", help="epoch progress bars, and a full traceback for data errors")
+    p.add_argument("--verbose", action="store_true",
+                   help="the estimator's own epoch bars (instead of the running folds' bars), and a full traceback "
+                        "for data errors")
     return p
 
 

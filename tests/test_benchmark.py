@@ -506,14 +506,20 @@ def test_ctrl_c_stops_a_parallel_run_at_once(seed_root, tmp_path):
     assert f"{finished} already finished" in resumed.stdout
 
 
-def test_jobs_and_dask_match_local(seed_root, tmp_path):
+def test_jobs_and_dask_match_local(seed_root, tmp_path, capsys):
+    """Same results in one process, in two and on Dask; the first two show a bar per running fold (its phase and
+    epoch) under the fold bar, from the main process and from the workers alike."""
     import distributed  # the dask extra is part of the documented install
     cfg = tmp_path / "fast.yaml"
     cfg.write_text(FAST_YAML)
     common = ["--root", str(seed_root), "--preset", "smoke", "--protocol", "cross-time", "--config", str(cfg),
               "--models", "dgcnn,de_logreg", "--cache", str(tmp_path / "c"), "--threads", "1"]
-    assert run(common + ["--out", str(tmp_path / "local")]) == 0
-    assert run(common + ["--out", str(tmp_path / "jobs"), "--jobs", "2"]) == 0
+    for name, extra in (("local", []), ("jobs", ["--jobs", "2"])):
+        capsys.readouterr()
+        assert run(common + ["--out", str(tmp_path / name)] + extra) == 0
+        err = capsys.readouterr().err
+        assert "  dgcnn s01" in err and "selection epoch 1/8" in err and "refit epoch 1/" in err, name
+        assert "  de_logreg s01" in err and "fitting" in err, name
     pd.testing.assert_frame_equal(_results(tmp_path / "jobs"), _results(tmp_path / "local"))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
         assert run(common + ["--out", str(tmp_path / "dask"), "--scheduler", cl.scheduler_address]) == 0

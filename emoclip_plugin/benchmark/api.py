@@ -398,11 +398,13 @@ def run_tasks(tasks: list, out: str | Path, *, resume_any_code: bool = False, jo
     match. Each new result is saved at once, and ``on_saved`` gets every finished result by task id (the caller
     rewrites ``results.csv`` from them). ``validation``: the inner validation fraction, per preset name or one for
     all. ``before(todo, finished)`` runs after the store is read and before anything trains (provenance). A tqdm bar
-    over the folds shows each finished fold (``describe(task, result)``; with ``log_each`` also as a line of its own),
-    unless ``progress`` is off."""
+    over the folds shows each finished fold (``describe(task, result)``; with ``log_each`` also as a line of its own)
+    and, below it, one bar per running fold with its phase, epoch and the batches of the epoch (ETA of the epoch), unless
+    ``progress`` is off."""
     import numpy as np
     from tqdm.auto import tqdm
 
+    from .progress import RunningFolds
     from .runner import execute
     from .store import ResultStore, result_list
 
@@ -413,8 +415,12 @@ def run_tasks(tasks: list, out: str | Path, *, resume_any_code: bool = False, jo
         before(todo, finished)
     errors: list[tuple[str, BaseException]] = []
     bar = tqdm(total=len(tasks), initial=len(finished), desc="folds", unit="fold", disable=not progress)
+    names = {t.task_id: f"{t.model} {t.fold.name}" + (f" seed {t.seed}" if len({u.seed for u in todo}) > 1 else "")
+             for t in todo}
+    running = RunningFolds(names.get, disable=not progress)
 
     def on_result(task, result):
+        running.finish(task.task_id)
         store.save(task.task_id, result)
         finished[task.task_id] = result
         if on_saved is not None:
@@ -430,15 +436,20 @@ def run_tasks(tasks: list, out: str | Path, *, resume_any_code: bool = False, jo
         bar.update(1)
 
     def on_error(task, err):
+        running.finish(task.task_id)
         errors.append((task.task_id, err))
         bar.write(f"FAILED {task.task_id}: {type(err).__name__}: {err}")
         bar.update(1)
 
     fractions = validation if isinstance(validation, dict) else {t.preset: validation for t in todo}
-    for preset in dict.fromkeys(t.preset for t in todo):  # one pass per preset: its own validation fraction
-        execute([t for t in todo if t.preset == preset], on_result, on_error, jobs=jobs, scheduler=scheduler,
-                validation=fractions.get(preset, 0.2), verbose=verbose)
-    bar.close()
+    try:
+        for preset in dict.fromkeys(t.preset for t in todo):  # one pass per preset: its own validation fraction
+            execute([t for t in todo if t.preset == preset], on_result, on_error, jobs=jobs, scheduler=scheduler,
+                    validation=fractions.get(preset, 0.2), verbose=verbose,
+                    report=running if progress and not verbose else None)  # --verbose: the estimator's own bar
+    finally:
+        running.close()
+        bar.close()
     return finished, errors
 
 

@@ -22,6 +22,7 @@ from ..data.cache import cached_build, dataset_cache_dir
 from ..data.seed import load_dataset, to_numpy
 from ..training.devices import describe, pool_initializer, task_device, worker_devices
 from ..estimators import ModelSpec, accepts_rows, resolve_model
+from ..training.progress import TrainingProgress
 from ..training.rows import Rows
 from .protocols import (CROSS_DATASET_PAIRS, SHARED_CLASS_NAMES, WITHIN_SUBJECT_TRAIN_TRIALS, Fold, add_calibration,
                          check_cross_dataset, check_no_leakage, cross_dataset_fold, cross_subject_folds,
@@ -352,21 +353,54 @@ def make_estimator(task: Task, validation: float = 0.2, verbose: bool = False, c
     return est
 
 
-def run_task(task: Task, validation: float = 0.2, verbose: bool = False) -> dict:
+#: The queue a pool worker sends its folds' progress to (set by :func:`_init_worker`; ``None`` elsewhere).
+_PROGRESS_QUEUE = None
+
+
+def _init_worker(device_queue, progress_queue=None) -> None:
+    """Process-pool initializer: the worker's device (:func:`~emoclip_plugin.training.devices.pool_initializer`)
+    and the queue its progress reports go to."""
+    global _PROGRESS_QUEUE
+    _PROGRESS_QUEUE = progress_queue
+    pool_initializer(device_queue)
+
+
+class QueueReport:
+    """``report(task_id, state)`` for a pool worker: puts ``(task_id, state)`` on the queue the main process reads
+    (picklable; does nothing in a process without a queue)."""
+
+    def __call__(self, task_id: str, state: dict) -> None:
+        if _PROGRESS_QUEUE is not None:
+            try:
+                _PROGRESS_QUEUE.put_nowait((task_id, state))
+            except Exception:  # noqa: BLE001 - progress is best effort: never fail a fold over it
+                pass
+
+
+def run_task(task: Task, validation: float = 0.2, verbose: bool = False,
+             report: Callable[[str, dict], None] | None = None) -> dict:
     """Train and test one fold; returns ``{"row": results.csv row, "confusion": ..., "history": ...}``.
 
-    ``verbose`` shows the estimator's epoch bar (neural estimators only; it does not change the result). Runs with
-    ``task.threads`` torch threads and restores the process's thread count afterwards."""
+    ``verbose`` shows the estimator's epoch bar (neural estimators only; it does not change the result). ``report``,
+    when given, is called as ``report(task.task_id, state)`` as the fold goes: ``{"phase": "fitting"}`` when it
+    starts, the :class:`~emoclip_plugin.training.progress.TrainingProgress` states of a neural model's epochs and
+    batches, ``{"phase": "testing"}`` before the test fold is predicted. Runs with ``task.threads`` torch threads and
+    restores the process's thread count afterwards."""
     import torch
     previous = torch.get_num_threads()
     torch.set_num_threads(task.threads)
     try:
-        return _run_task(task, validation, verbose)
+        return _run_task(task, validation, verbose, report)
     finally:
         torch.set_num_threads(previous)
 
 
-def _run_task(task: Task, validation: float, verbose: bool) -> dict:
+def _run_task(task: Task, validation: float, verbose: bool, report: Callable[[str, dict], None] | None) -> dict:
+    def tell(state: dict) -> None:
+        if report is not None:
+            report(task.task_id, state)
+
+    tell({"phase": "fitting"})
     X = np.load(Path(task.data_dir) / "X.npy", mmap_mode="r")
     y = np.load(Path(task.data_dir) / "y.npy")
     fold = task.fold
@@ -383,8 +417,10 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
         X_test = np.ascontiguousarray(spec.transform(
             np.load(Path(task.cross.data_dir) / "X.npy", mmap_mode="r")[fold.test]))
         y_test = np.load(Path(task.cross.data_dir) / "y.npy")[fold.test]
-    callbacks = [("test_accuracy", _test_accuracy_callback(X_test, y_test))] if task.test_best_epoch else None
-    est = make_estimator(task, validation, verbose, callbacks)
+    callbacks = [("test_accuracy", _test_accuracy_callback(X_test, y_test))] if task.test_best_epoch else []
+    if report is not None:
+        callbacks.append(("fold_progress", TrainingProgress(tell)))
+    est = make_estimator(task, validation, verbose, callbacks or None)
     deep = is_neural(est)
     if accepts_rows(est) and not callable(spec.input):
         # the fold's training rows stay in the memory-mapped cache, read per batch: no per-worker copy of them
@@ -436,6 +472,7 @@ def _run_task(task: Task, validation: float, verbose: bool) -> dict:
         "compile": bool(task.compile and deep), "torch": where["torch"], "cuda": where["cuda"] or "",
         "config_hash": task.config_hash, "code": task.code, "git_commit": task.git_commit,
     }
+    tell({"phase": "testing"})
     if task.cross is None:
         return _scored(row, y_test, est.predict(X_test), task.n_classes, history)
     return {"results": _cross_dataset_results(task, est, row, y_test, X_test, history)}
@@ -480,6 +517,17 @@ def needs_gpu(task: Task) -> bool:
     return task.device.startswith("cuda") and is_neural(task.estimator_spec().build(**task.params))
 
 
+def _drain(queue, report: Callable[[str, dict], None]) -> None:
+    """Pass every progress message waiting in ``queue`` to ``report`` (without blocking)."""
+    import queue as queues
+    while True:
+        try:
+            task_id, state = queue.get_nowait()
+        except queues.Empty:
+            return
+        report(task_id, state)
+
+
 def _stop_pool(pool) -> None:
     """Cancel the queued tasks of a ``ProcessPoolExecutor`` and end its workers (those running a task included)."""
     workers = list((getattr(pool, "_processes", None) or {}).values())
@@ -493,13 +541,17 @@ def _stop_pool(pool) -> None:
 
 def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error: Callable[[Task, BaseException], None],
             jobs: int = 1, scheduler: str | None = None, validation: float = 0.2, verbose: bool = False,
-            n_gpus: int | None = None) -> None:
+            n_gpus: int | None = None, report: Callable[[str, dict], None] | None = None) -> None:
     """Run ``tasks`` one by one, in ``jobs`` processes, or on the Dask scheduler at ``scheduler``; each result goes to
     ``on_result`` in the main process as soon as it is ready.
 
     GPUs: with ``jobs`` processes, tasks on a generic ``"cuda"`` run on their worker's own GPU, round robin over the
     ``n_gpus`` visible devices (default: ``torch.cuda.device_count()``); on Dask, neural tasks on CUDA ask for one unit
-    of the worker resource ``GPU`` (``dask worker ... --resources GPU=1``), so each GPU trains one fold at a time."""
+    of the worker resource ``GPU`` (``dask worker ... --resources GPU=1``), so each GPU trains one fold at a time.
+
+    ``report(task_id, state)``: the running folds' progress (see :func:`run_task`), called in the main process; with
+    ``jobs`` processes the workers send it through a queue that is read while the main process waits for results.
+    Not on Dask (the cluster's dashboard shows its tasks)."""
     if not tasks:
         return
     if scheduler:
@@ -520,7 +572,7 @@ def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error
         return
     if jobs > 1:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed as done
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         context = multiprocessing.get_context("spawn")
         device = tasks[0].device
         if n_gpus is None:
@@ -529,17 +581,24 @@ def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error
         queue = context.Queue()
         for worker_device in worker_devices(jobs, device, n_gpus):
             queue.put(worker_device)
-        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=pool_initializer, initargs=(queue,))
+        progress = context.Queue() if report is not None else None
+        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(queue, progress))
         try:
-            pending = {pool.submit(run_task, task, validation, verbose): task for task in tasks}
-            for future in done(pending):
-                task = pending[future]
-                try:
-                    result = future.result()
-                except Exception as err:  # noqa: BLE001
-                    on_error(task, err)
-                else:
-                    on_result(task, result)
+            pending = {pool.submit(run_task, task, validation, verbose, QueueReport() if report else None): task
+                       for task in tasks}
+            waiting = set(pending)
+            while waiting:
+                ready, waiting = wait(waiting, timeout=0.5 if report else None, return_when=FIRST_COMPLETED)
+                if progress is not None:
+                    _drain(progress, report)
+                for future in ready:
+                    task = pending[future]
+                    try:
+                        result = future.result()
+                    except Exception as err:  # noqa: BLE001
+                        on_error(task, err)
+                    else:
+                        on_result(task, result)
         except BaseException:  # Ctrl-C: stop now (the pool's own exit would wait for every queued task)
             _stop_pool(pool)
             raise
@@ -547,7 +606,7 @@ def execute(tasks: list[Task], on_result: Callable[[Task, dict], None], on_error
         return
     for task in tasks:
         try:
-            result = run_task(task, validation, verbose)
+            result = run_task(task, validation, verbose, report)
         except Exception as err:  # noqa: BLE001
             on_error(task, err)
         else:
