@@ -147,10 +147,28 @@ def test_zero_phase_bank_equals_sosfiltfilt(n_times):
     x[:, :2] += 50 * np.sin(2 * np.pi * 50 * np.arange(n_times) / 200)
     used_fft = n_times + 2 * bank.padlen >= bank.min_fft_length()
     assert used_fft == (n_times > 20000)  # both paths are exercised
-    for y, s in zip(bank.filtered(x, workers=2), sos):
+    for y, y32, s in zip(bank.filtered(x, workers=2), bank.filtered(x, dtype=np.float32), sos):
         ref = signal.sosfiltfilt(s, x, axis=-1)
-        assert y.shape == ref.shape
+        assert y.shape == ref.shape and y.dtype == np.float64 and y32.dtype == np.float32
         np.testing.assert_allclose(y, ref, rtol=0, atol=1e-10 * np.abs(ref).max())
+        # single-precision inverse FFTs: rounding of each band's own scale, not of the signal's (DC offset 800)
+        np.testing.assert_allclose(y32, ref, rtol=0, atol=2e-6 * np.abs(ref).max())
+
+
+def test_frame_features_the_same_in_any_number_of_threads(monkeypatch):
+    """The channels are computed in groups on threads; one thread, groups of 8 and groups of 3 give the same numbers."""
+    import emoclip_plugin.data.features as features
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((62, 24000)).cumsum(1) * 0.1 + rng.standard_normal((62, 24000))) * 20 + 300
+    ff = FrameFeatures()
+    monkeypatch.setattr(features, "_threads", lambda: 1)
+    one = ff.trial(x)
+    monkeypatch.setattr(features, "_threads", lambda: 2)
+    two = ff.trial(x)
+    monkeypatch.setattr(features, "GROUP_CHANNELS", 3)
+    small = ff.trial(x)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(one, small)
 
 
 def test_zero_phase_bank_rejects_what_it_cannot_filter():

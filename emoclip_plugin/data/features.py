@@ -315,6 +315,7 @@ class FrameFeatures:
         # sosfiltfilt of whole trials through the FFT (same numbers; see data.filtering)
         self._band_bank = ZeroPhaseBank(self._band_sos)
         self._pre_bank = None if self._pre_sos is None else ZeroPhaseBank([self._pre_sos])
+        self._band_dtype = np.float32
         nperseg = cfg.psd_nperseg or cfg.frame_samples
         freqs = np.fft.rfftfreq(nperseg, d=1.0 / cfg.sfreq)
         self._nperseg = nperseg
@@ -389,31 +390,23 @@ class FrameFeatures:
 
     def _features(self, eeg: np.ndarray, n_base: int, n_windows: int) -> np.ndarray:
         """``eeg [B, n_chans, n_times]`` (float64) -> ``[B, n_windows, n_frames, n_features, n_chans]`` (float32):
-        the steps 1-5 of the class docstring, with ``n_base`` baseline frames."""
+        the steps 1-5 of the class docstring, with ``n_base`` baseline frames. Steps 1-3 are per channel: they run
+        on groups of channels in threads, one per CPU (numpy, scipy and the FFTs release the GIL)."""
         cfg = self.config
         b, n_chans = eeg.shape[:2]
-        fs = cfg.frame_samples
-        used = (n_base + n_windows * cfg.n_frames) * fs
-        workers = _fft_workers()
-        if self._pre_bank is not None:
-            eeg = next(self._pre_bank.filtered(eeg, workers))
-        n_total_frames = used // fs
+        n_total_frames = n_base + n_windows * cfg.n_frames
         feats = np.empty((b, n_total_frames, cfg.n_features, n_chans), dtype=np.float64)
-        n_bands = len(cfg.bands)
-        for k, band in enumerate(self._band_bank.filtered(eeg, workers)):
-            framed = band[..., :used].reshape(b, n_chans, n_total_frames, fs)
-            # one pass each for the sums instead of np.var's three (band-passed frames: no cancellation to fear)
-            mean = framed.sum(axis=-1) / fs
-            var = np.einsum("bcft,bcft->bcf", framed, framed) / fs - mean * mean  # [B, chans, frames]
-            feats[:, :, k, :] = 0.5 * np.log(2 * np.pi * np.e * np.maximum(var, 1e-20)).transpose(0, 2, 1)
-        frames = eeg[..., :used].reshape(b, n_chans, n_total_frames, fs)
-        if self._psd_basis is not None:
-            projection, weights = self._psd_basis
-            z = frames @ projection  # [B, chans, frames, 2 * bins]
-            feats[:, :, n_bands:, :] = ((z * z) @ weights).transpose(0, 2, 3, 1)
-        else:
-            _, psd = signal.welch(frames, fs=cfg.sfreq, nperseg=self._nperseg, axis=-1)  # [B, chans, frames, freqs]
-            feats[:, :, n_bands:, :] = np.einsum("ncfq,bq->nfbc", psd, self._psd_masks)
+        threads = _threads()
+        n_groups = min(n_chans, threads * max(1, -(-n_chans // (threads * GROUP_CHANNELS))))
+        groups = [g for g in np.array_split(np.arange(n_chans), n_groups) if len(g)]
+        parts = [slice(int(g[0]), int(g[-1]) + 1) for g in groups]
+        if threads == 1:
+            for part in parts:
+                self._frame_features(eeg[:, part], feats[..., part], n_total_frames)
+        else:  # BLAS single-threaded meanwhile: its own threads would compete with these for the same CPUs
+            with _blas_threads(1):
+                list(_thread_pool(threads).map(
+                    lambda part: self._frame_features(eeg[:, part], feats[..., part], n_total_frames), parts))
         if n_base:
             base = feats[:, :n_base].mean(axis=1, keepdims=True) if cfg.baseline_subtract else 0.0
             feats = feats[:, n_base:] - base
@@ -423,6 +416,38 @@ class FrameFeatures:
             std = feats.std(axis=-1, keepdims=True)
             feats = (feats - mean) / np.maximum(std, 1e-8)
         return feats.astype(np.float32)
+
+    def _frame_features(self, eeg: np.ndarray, out: np.ndarray, n_frames: int) -> None:
+        """Steps 1-3 for ``eeg [B, chans, n_times]`` into ``out [B, n_frames, n_features, chans]`` (in place)."""
+        cfg = self.config
+        b, n_chans = eeg.shape[:2]
+        fs = cfg.frame_samples
+        used = n_frames * fs
+        if self._pre_bank is not None:
+            eeg = next(self._pre_bank.filtered(eeg))
+        # the band-passed trials in single precision (rounding of each band's own scale: data.filtering); float32
+        # sums are pairwise (numpy), accurate to a few units of float32 rounding
+        for k, band in enumerate(self._band_bank.filtered(eeg, dtype=self._band_dtype)):
+            framed = band[..., :used].reshape(b, n_chans, n_frames, fs)
+            mean = framed.sum(axis=-1).astype(np.float64) / fs
+            square = np.square(framed, out=framed)
+            var = square.sum(axis=-1).astype(np.float64) / fs - mean * mean  # [B, chans, frames]
+            out[:, :, k, :] = 0.5 * np.log(2 * np.pi * np.e * np.maximum(var, 1e-20)).transpose(0, 2, 1)
+        self._band_psd(eeg[..., :used], out, n_frames)
+
+    def _band_psd(self, prefiltered: np.ndarray, out: np.ndarray, n_frames: int) -> None:
+        """Step 3: the Welch band powers of ``prefiltered [B, chans, used]`` into ``out[:, :, n_bands:]``."""
+        cfg = self.config
+        b, n_chans = prefiltered.shape[:2]
+        n_bands = len(cfg.bands)
+        frames = prefiltered.reshape(b, n_chans, n_frames, cfg.frame_samples)
+        if self._psd_basis is not None:
+            projection, weights = self._psd_basis
+            z = frames @ projection  # [B, chans, frames, 2 * bins]
+            out[:, :, n_bands:, :] = ((z * z) @ weights).transpose(0, 2, 3, 1)
+        else:
+            _, psd = signal.welch(frames, fs=cfg.sfreq, nperseg=self._nperseg, axis=-1)  # [B, chans, frames, freqs]
+            out[:, :, n_bands:, :] = np.einsum("ncfq,bq->nfbc", psd, self._psd_masks)
 
     def trial_grids(self, eeg: np.ndarray, location_dict: Mapping = SEED_CHANNEL_LOCATION_DICT) -> np.ndarray:
         """One trial -> grids ``[n_windows, n_frames, 2*n_bands, 9, 9]`` (float32)."""
@@ -462,12 +487,46 @@ def reference_frame_features(eeg: np.ndarray, config: FrameFeatureConfig | None 
     return feats.astype(np.float32)
 
 
-def _fft_workers() -> int:
-    """Threads for the feature FFTs: the CPUs this process may use (as BLAS does for the band DE)."""
+#: At most this many threads compute one batch of frame features.
+MAX_FEATURE_THREADS = 8
+#: About this many channels per task of those threads (small groups keep each task's arrays in the CPU's caches).
+GROUP_CHANNELS = 8
+
+
+def _threads() -> int:
+    """Threads for the frame features: the CPUs this process may use (as BLAS does for the band DE), at most
+    :data:`MAX_FEATURE_THREADS`."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_FEATURE_THREADS))
+
+
+_POOL: dict = {}
+_BLAS: list = []
+
+
+def _blas_threads(n: int):
+    """A context in which BLAS (numpy's OpenBLAS / MKL) uses ``n`` threads (threadpoolctl; a no-op without it)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # scikit-learn brings it; without it BLAS keeps its threads
+        import contextlib
+        return contextlib.nullcontext()
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=n, user_api="blas")
+
+
+def _thread_pool(n: int):
+    """A thread pool of ``n`` threads, kept for the process (a new one after a fork: threads do not survive it)."""
+    from concurrent.futures import ThreadPoolExecutor
+    key = (os.getpid(), n)
+    if key not in _POOL:
+        _POOL.clear()
+        _POOL[key] = ThreadPoolExecutor(n, thread_name_prefix="emoclip-features")
+    return _POOL[key]
 
 
 def grid_shape(location_dict: Mapping = SEED_CHANNEL_LOCATION_DICT) -> tuple[int, int]:
