@@ -304,6 +304,14 @@ _CLASSES = {"seed": CheckedSEEDDataset, "seed-iv": CheckedSEEDIVDataset,
             "seed-features": CheckedSEEDFeatureDataset, "seed-iv-features": CheckedSEEDIVFeatureDataset}
 
 
+def _non_empty_dir(path: str) -> bool:
+    """Whether ``path`` is a folder with at least one entry (the scandir iterator closed at once)."""
+    if not os.path.isdir(path):
+        return False
+    with os.scandir(path) as entries:
+        return any(True for _ in entries)
+
+
 @contextlib.contextmanager
 def _torcheeg_log(verbose: bool):
     """Silence TorchEEG's INFO messages (which also name our temporary build folder) unless ``verbose``."""
@@ -424,7 +432,7 @@ def load_dataset(root: str | os.PathLike, family: str | None = None, features: s
         from tqdm.auto import tqdm
         # leave=False: a finished (or failed) bar is erased, so an error stays the one line on the terminal; no bar
         # when the folder already holds the features (the cache reopens a finished build: nothing is computed)
-        reopened = os.path.isdir(io_path) and any(True for _ in os.scandir(io_path))
+        reopened = _non_empty_dir(io_path)
         with _torcheeg_log(verbose), tqdm(total=len(scan.records), desc=f"{family} '{features}' features",
                                           unit="file", leave=False,
                                           disable=not progress or num_worker > 0 or reopened) as bar:
