@@ -399,8 +399,8 @@ def run_tasks(tasks: list, out: str | Path, *, resume_any_code: bool = False, jo
     rewrites ``results.csv`` from them). ``validation``: the inner validation fraction, per preset name or one for
     all. ``before(todo, finished)`` runs after the store is read and before anything trains (provenance). A tqdm bar
     over the folds shows each finished fold (``describe(task, result)``; with ``log_each`` also as a line of its own)
-    and, below it, one bar per running fold with its phase, epoch and the batches of the epoch (ETA of the epoch), unless
-    ``progress`` is off."""
+    and, below it, one bar per running fold with its phase, epoch and the training windows the epoch has read (ETA of
+    the epoch), unless ``progress`` is off."""
     import numpy as np
     from tqdm.auto import tqdm
 
@@ -415,8 +415,8 @@ def run_tasks(tasks: list, out: str | Path, *, resume_any_code: bool = False, jo
         before(todo, finished)
     errors: list[tuple[str, BaseException]] = []
     bar = tqdm(total=len(tasks), initial=len(finished), desc="folds", unit="fold", disable=not progress)
-    names = {t.task_id: f"{t.model} {t.fold.name}" + (f" seed {t.seed}" if len({u.seed for u in todo}) > 1 else "")
-             for t in todo}
+    several_seeds = len({t.seed for t in todo}) > 1
+    names = {t.task_id: f"{t.model} {t.fold.name}" + (f" seed {t.seed}" if several_seeds else "") for t in todo}
     running = RunningFolds(names.get, disable=not progress)
 
     def on_result(task, result):

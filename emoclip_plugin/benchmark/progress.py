@@ -42,8 +42,8 @@ class RunningFolds:
         bar = self._bars.get(task_id)
         if bar is None:
             position = self._positions[task_id] = self._position()
-            bar = self._bars[task_id] = tqdm(total=None, desc=f"  {self.label(task_id) or task_id}", unit="window", leave=False,
-                                             position=position, mininterval=self.mininterval,
+            bar = self._bars[task_id] = tqdm(total=None, desc=f"  {self.label(task_id) or task_id}", unit="window",
+                                             leave=False, position=position, mininterval=self.mininterval,
                                              disable=self.disable)
         return bar
 
@@ -60,12 +60,12 @@ class RunningFolds:
         if "valid_loss" in state:
             text += f", valid loss {state['valid_loss']:.4f}"
         bar.set_postfix_str(text, refresh=False)
-        rows = int(state.get("rows", state["batches"]))
+        rows = int(state["rows"])
         epoch = (phase, int(state["epoch"]))
         if self._epochs.get(task_id) != epoch:  # a new epoch: its own count, rate and ETA
             self._epochs[task_id] = epoch
             bar.reset(total=rows)
-        bar.n = min(rows, int(state["batch"]) * int(state.get("batch_size", 1)))  # training windows read
+        bar.n = min(rows, int(state["batch"]) * int(state["batch_size"]))  # training windows read
         bar.refresh()
 
     def finish(self, task_id: str) -> None:

@@ -401,13 +401,16 @@ class FrameFeatures:
         n_groups = min(n_chans, threads * max(1, -(-n_chans // (threads * GROUP_CHANNELS))))
         groups = [g for g in np.array_split(np.arange(n_chans), n_groups) if len(g)]
         parts = [slice(int(g[0]), int(g[-1]) + 1) for g in groups]
+
+        def run(part: slice) -> None:
+            self._frame_features(eeg[:, part], feats[..., part], n_total_frames)
+
         if threads == 1:
             for part in parts:
-                self._frame_features(eeg[:, part], feats[..., part], n_total_frames)
+                run(part)
         else:  # BLAS single-threaded meanwhile: its own threads would compete with these for the same CPUs
-            with _blas_threads(1):
-                list(_thread_pool(threads).map(
-                    lambda part: self._frame_features(eeg[:, part], feats[..., part], n_total_frames), parts))
+            with _blas_controller().limit(limits=1, user_api="blas"):
+                list(_thread_pool(threads).map(run, parts))
         if n_base:
             base = feats[:, :n_base].mean(axis=1, keepdims=True) if cfg.baseline_subtract else 0.0
             feats = feats[:, n_base:] - base
@@ -505,19 +508,13 @@ def _threads() -> int:
 
 
 _POOL: dict = {}
-_BLAS: list = []
 
 
-def _blas_threads(n: int):
-    """A context in which BLAS (numpy's OpenBLAS / MKL) uses ``n`` threads (threadpoolctl; a no-op without it)."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # scikit-learn brings it; without it BLAS keeps its threads
-        import contextlib
-        return contextlib.nullcontext()
-    if not _BLAS:
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=n, user_api="blas")
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    """threadpoolctl's controller of the loaded BLAS (numpy's OpenBLAS / MKL), made once (it scans the libraries)."""
+    from threadpoolctl import ThreadpoolController  # a scikit-learn dependency
+    return ThreadpoolController()
 
 
 def _thread_pool(n: int):

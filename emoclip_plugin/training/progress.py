@@ -15,7 +15,8 @@ from skorch.callbacks import Callback
 
 
 class TrainingProgress(Callback):
-    """skorch callback: report ``{"phase", "epoch", "max_epochs", "batch", "batches"}`` while a net trains.
+    """skorch callback: report ``{"phase", "epoch", "max_epochs", "batch", "batches", "batch_size", "rows"}`` while
+    a net trains.
 
     Parameters
     ----------
@@ -49,9 +50,10 @@ class TrainingProgress(Callback):
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         self._epoch += 1
         self._batch = 0
-        self._size = size = int(net.get_params_for("iterator_train").get("batch_size", net.batch_size))
+        params = net.get_params_for("iterator_train")
+        self._size = size = int(params.get("batch_size", net.batch_size))
         n = len(dataset_train) if dataset_train is not None else 0
-        drop_last = net.get_params_for("iterator_train").get("drop_last", False)
+        drop_last = params.get("drop_last", False)
         self._batches = max(1, n // size if drop_last else -(-n // size))
         self._rows = n // size * size if drop_last else n
         self._last = time.monotonic()
