@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     from emoclip_plugin.benchmark.api import BenchmarkError, RunOptions, resolve
     from emoclip_plugin.benchmark.runner import build_tasks, is_neural, make_estimator, prepare_data
     from emoclip_plugin.data.synthetic import write_folder
+    from emoclip_plugin.training.allocator import keep_freed_memory
+    keep_freed_memory()  # as the benchmark's folds train (runner.run_task)
     logging.getLogger("torcheeg").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", category=UserWarning)
 

@@ -385,8 +385,12 @@ def run_task(task: Task, validation: float = 0.2, verbose: bool = False,
     when given, is called as ``report(task.task_id, state)`` as the fold goes: ``{"phase": "fitting"}`` when it
     starts, the :class:`~emoclip_plugin.training.progress.TrainingProgress` states of a neural model's epochs and
     batches, ``{"phase": "testing"}`` before the test fold is predicted. Runs with ``task.threads`` torch threads and
-    restores the process's thread count afterwards."""
+    restores the process's thread count afterwards; sets glibc's malloc to keep freed buffers for reuse
+    (:func:`~emoclip_plugin.training.allocator.keep_freed_memory`: no page faults per training step)."""
     import torch
+
+    from ..training.allocator import keep_freed_memory
+    keep_freed_memory()
     previous = torch.get_num_threads()
     torch.set_num_threads(task.threads)
     try:
