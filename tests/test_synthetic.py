@@ -162,6 +162,11 @@ def test_command_line(tmp_path):
                            "--subjects", "1", "--seconds", "4", "--seed", "2"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == ["1", "2", "3"]
+    assert "writing seed-iv folder" in proc.stderr and "/3 [" in proc.stderr  # the bar over the 3 files written
+    proc = subprocess.run([sys.executable, "-m", "emoclip_plugin.data.synthetic", str(tmp_path / "q"),
+                           "--subjects", "1", "--seconds", "2", "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "" and "wrote seed (raw) folder" in proc.stdout
     proc = subprocess.run([sys.executable, "-m", "emoclip_plugin.data.synthetic", str(tmp_path / "y"),
                            "--subjects", "99"], capture_output=True, text=True)
     assert proc.returncode == 2 and "subjects must be an integer in 1..15" in proc.stderr

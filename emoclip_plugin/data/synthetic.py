@@ -389,12 +389,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--line-noise-uv", type=float, default=0.0,
                         help="50 Hz power-line noise amplitude in µV (default 0: none)")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar over the files written")
     args = parser.parse_args(argv)
     try:
         path = write_folder(args.out, dataset=args.dataset, layout=args.layout, subjects=args.subjects,
                             seconds=args.seconds, seed=args.seed, overwrite=args.overwrite,
                             length_jitter=args.length_jitter, blinks_per_minute=args.blinks_per_minute,
-                            line_noise_uv=args.line_noise_uv)
+                            line_noise_uv=args.line_noise_uv, progress=not args.quiet)
     except (ValueError, FileExistsError) as exc:
         parser.error(str(exc))
     print(f"wrote {args.dataset} ({args.layout}) folder: {path}")
