@@ -396,29 +396,6 @@ def test_estimate_table_is_aligned_and_says_when_a_run_is_not_practical(seed_roo
     assert "--scheduler" in advice and "the slowest: braindecode:ShallowFBCSPNet" in advice
 
 
-def test_estimate_times_with_the_threads_each_job_trains_with(seed_root, tmp_path, capsys, monkeypatch):
-    """``--estimate`` divides the compute by the jobs, so each model is timed with the torch threads one job's fold
-    gets (``--threads``, default cores / jobs), not the whole process's; the process's count is restored after."""
-    est_module = importlib.import_module("emoclip_plugin.benchmark.estimate")  # the module (the package's `estimate` is api.estimate)
-    seen = []
-
-    def timed(est, X, y, steps, seconds):
-        seen.append(torch.get_num_threads())
-        return est_module.Rates(1e-3, 1e-4, note="1 step of 64, 64 predicted")
-
-    monkeypatch.setattr(est_module, "measure", timed)
-    previous = torch.get_num_threads()
-    torch.set_num_threads(3)
-    try:
-        assert run(["--root", str(seed_root), "--preset", "smoke", "--models", "de_logreg,eegnet", "--jobs", "2",
-                    "--threads", "2", "--estimate", "--out", str(tmp_path / "o"), "--cache", str(tmp_path / "c"),
-                    "--quiet"]) == 0
-        assert seen == [2, 2] and torch.get_num_threads() == 3
-    finally:
-        torch.set_num_threads(previous)
-    assert "wall time with 2 job(s)" in capsys.readouterr().out
-
-
 def test_summary_spread_over_folds_and_seeds_by_hand():
     from emoclip_plugin.benchmark.report import summary_table
     # two folds x two seeds: fold means 0.6 and 0.8 -> 70.00 ± 10.00 over folds; seed means 0.65 and 0.75 -> ± 5.00

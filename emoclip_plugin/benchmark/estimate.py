@@ -217,15 +217,13 @@ def project(tasks: list, validation: float, steps: int = 20, measure_fn=None, se
 
     Each (dataset, model) is timed once, by :func:`measure` (``steps``, ``seconds``) on the training rows of its first
     task's fold, with the estimator configured exactly as the run would train it (device, precision, compilation,
-    batch sizes) and in the environment a fold trains in (:func:`~emoclip_plugin.benchmark.runner.training_environment`:
-    ``task.threads`` torch threads, i.e. the cores divided by ``--jobs``, so the compute divided by the jobs is the
-    wall time); a tqdm bar counts the models timed when ``progress``.
+    batch sizes); a tqdm bar counts the models timed when ``progress``.
     Returns one dict per task: ``task``, ``low``, ``high``, ``rates``, ``bounds``."""
     from pathlib import Path
 
     from tqdm.auto import tqdm
 
-    from .runner import is_neural, make_estimator, training_environment
+    from .runner import is_neural, make_estimator
     measure_fn = measure_fn or measure
     rates: dict[tuple[str, str], Rates] = {}
     out = []
@@ -239,8 +237,7 @@ def project(tasks: list, validation: float, steps: int = 20, measure_fn=None, se
             X = np.load(Path(task.data_dir) / "X.npy", mmap_mode="r")
             y = np.load(Path(task.data_dir) / "y.npy")
             rows = task.fold.fit_rows
-            with training_environment(task):  # the run's threads per task (cores / jobs) and allocator
-                rates[key] = measure_fn(est, np.ascontiguousarray(X[rows]), y[rows], steps, seconds)
+            rates[key] = measure_fn(est, np.ascontiguousarray(X[rows]), y[rows], steps, seconds)
             bar.update(1)
         neural = is_neural(est)
         params = est.get_params()

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -388,15 +387,6 @@ def run_task(task: Task, validation: float = 0.2, verbose: bool = False,
     batches, ``{"phase": "testing"}`` before the test fold is predicted. Runs with ``task.threads`` torch threads and
     restores the process's thread count afterwards; sets glibc's malloc to keep freed buffers for reuse
     (:func:`~emoclip_plugin.training.allocator.keep_freed_memory`: no page faults per training step)."""
-    with training_environment(task):
-        return _run_task(task, validation, verbose, report)
-
-
-@contextmanager
-def training_environment(task: Task) -> Iterator[None]:
-    """What a fold trains under, also where ``--estimate`` times it: ``task.threads`` torch threads (the process's
-    count restored afterwards) and glibc's malloc keeping freed buffers
-    (:func:`~emoclip_plugin.training.allocator.keep_freed_memory`, process-wide and left set)."""
     import torch
 
     from ..training.allocator import keep_freed_memory
@@ -404,7 +394,7 @@ def training_environment(task: Task) -> Iterator[None]:
     previous = torch.get_num_threads()
     torch.set_num_threads(task.threads)
     try:
-        yield
+        return _run_task(task, validation, verbose, report)
     finally:
         torch.set_num_threads(previous)
 
